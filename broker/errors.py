@@ -26,9 +26,11 @@ class ProblemDetail:
     problem: str
     fix: str
     row: int | None = None
+    source: str | None = None
 
     def __str__(self) -> str:
-        where = f"row {self.row}, " if self.row is not None else ""
+        where = f"{self.source}: " if self.source else ""
+        where += f"row {self.row}, " if self.row is not None else ""
         return f"{where}{self.field}: {self.problem} ({self.fix})"
 
     def as_dict(self) -> dict[str, object]:
@@ -40,6 +42,8 @@ class ProblemDetail:
         }
         if self.row is not None:
             found["row"] = self.row
+        if self.source is not None:
+            found["source"] = self.source
         return found
 
 

@@ -1,0 +1,218 @@
+"""The ``broker`` command line: Rich tables for people, ``--json`` for tools."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from broker.errors import BrokerError, ValidationFailed
+from broker.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="Find and explain partnerships that widen access to HE STEM.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+keys_app = typer.Typer(help="Manage API keys for writes.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL (default: BROKER_DATABASE_URL, else sqlite:///broker.db).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _settings(db: str | None) -> Settings:
+    settings = get_settings()
+    return settings.model_copy(update={"database_url": db}) if db else settings
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, show_time=False)],
+        force=True,
+    )
+
+
+@contextmanager
+def _broker(db: str | None) -> Iterator[Any]:
+    """Open the broker for one command; turn domain errors into exit codes."""
+    from broker.services.context import Broker
+
+    settings = _settings(db)
+    _configure_logging(settings.log_level)
+    try:
+        broker = Broker(settings)
+        yield broker
+    except ValidationFailed as error:
+        err.print(f"[bold red]Rejected:[/] {len(error.problems)} problem(s); nothing was written.")
+        for problem in error.problems:
+            err.print(f"  - {problem}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except BrokerError as error:
+        err.print(f"[bold red]{error.title}:[/] ", end="")
+        err.print(str(error), markup=False, highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+@app.command()
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="JSON or CSV import files.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import profiles and partnerships as one transaction; print counts."""
+    from broker.services.profiles import load_files
+
+    with _broker(db) as broker:
+        report = load_files(broker, paths, progress=not as_json)
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    table = Table("", "created", "updated", "unchanged", title="Imported")
+    for name, counts in report.as_dict().items():
+        table.add_row(name, *(str(counts[c]) for c in ("created", "updated", "unchanged")))
+    out.print(table)
+
+
+@app.command()
+def orgs(
+    organisation_id: Annotated[
+        str | None, typer.Argument(help="Show one organisation in full.")
+    ] = None,
+    kind: Annotated[str | None, typer.Option(help="hei, tso, school or learner_group.")] = None,
+    region: Annotated[str | None, typer.Option(help="A region tag, e.g. london.")] = None,
+    target_group: Annotated[str | None, typer.Option(help="A target group tag.")] = None,
+    search: Annotated[str | None, typer.Option(help="Text in name, aims or town.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List organisations with filters, or show one."""
+    from broker.services.profiles import find_organisation, search_organisations
+
+    with _broker(db) as broker:
+        if organisation_id:
+            organisation = find_organisation(broker, organisation_id)
+            if as_json:
+                _print_json(organisation.public())
+                return
+            table = Table("field", "value", title=organisation.name, show_header=False)
+            for field, value in organisation.public().items():
+                shown = "; ".join(value) if isinstance(value, list) else value
+                table.add_row(field, "" if shown is None else str(shown))
+            out.print(table)
+            return
+        found, total = search_organisations(
+            broker, kind=kind, region=region, target_group=target_group, text=search, limit=limit
+        )
+    if as_json:
+        _print_json({"total": total, "organisations": [o.public() for o in found]})
+        return
+    table = Table("id", "name", "kind", "region", "target groups", title=f"{total} organisations")
+    for o in found:
+        table.add_row(o.id, o.name, o.kind, o.region or "", ", ".join(o.target_groups))
+    out.print(table)
+    if total > len(found):
+        out.print(f"Showing {len(found)} of {total}; use --limit or filters.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    db: DbOption = None,
+) -> None:
+    """Serve the API and the pages."""
+    import os
+
+    import uvicorn
+
+    settings = _settings(db)
+    _configure_logging(settings.log_level)
+    if db:
+        os.environ["BROKER_DATABASE_URL"] = db
+    uvicorn.run(
+        "broker.api.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="admin or editor.")],
+    org: Annotated[str | None, typer.Option(help="The organisation an editor key edits.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create an API key and print it once."""
+    from broker.services.access import create_api_key
+
+    with _broker(db) as broker:
+        key = create_api_key(broker, role, org)
+    if as_json:
+        _print_json({"key": key, "role": role, "organisation": org})
+        return
+    out.print(f"New {role} key (shown once; store it safely):")
+    out.print(key, markup=False, highlight=False)
+
+
+@keys_app.command("list")
+def keys_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List API keys (never their secrets)."""
+    from broker.services.access import api_keys
+
+    with _broker(db) as broker:
+        found = api_keys(broker)
+    if as_json:
+        _print_json([vars(k) for k in found])
+        return
+    table = Table("prefix", "role", "organisation", "created", "revoked", title="API keys")
+    for k in found:
+        table.add_row(k.prefix, k.role, k.organisation_id or "", str(k.created_at), "yes" if k.revoked else "")
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    prefix: Annotated[str, typer.Argument(help="The key's prefix, from 'broker keys list'.")],
+    db: DbOption = None,
+) -> None:
+    """Revoke an API key."""
+    from broker.services.access import revoke_api_key
+
+    with _broker(db) as broker:
+        revoke_api_key(broker, prefix)
+    out.print(f"Revoked key {prefix}.")

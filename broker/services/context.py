@@ -1,0 +1,145 @@
+"""The running broker: one store, one embedder, one index kept current.
+
+The index is rebuilt only when the store's version has changed since it was
+built (a single-row read), never per request. Every worker process holds its
+own ``Broker``; a write through one worker bumps the version in the shared
+database, and the other workers rebuild on their next read.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from broker.profiles import TEXT_FIELDS, Organisation, Partnership
+from broker.settings import Settings, get_settings
+from broker.store import Store, current_version, open_store
+from broker.store.feedback import all_feedback, declined_pairs
+from broker.store.organisations import all_organisations
+from broker.store.partnerships import all_partnerships
+from broker.store.vectors import get_vectors, put_vectors
+from broker.store.weights import latest_weights
+
+if TYPE_CHECKING:
+    from broker.matching.embedders import Embedder
+    from broker.matching.index import ProfileIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the matcher and graph need, read at one store version."""
+
+    version: int
+    organisations: list[Organisation]
+    partnerships: list[Partnership]
+    declined: dict[str, set[str]]
+    weights: dict[str, float]
+    weights_source: str
+    index: ProfileIndex
+
+
+class Broker:
+    """The composition root: settings, store, embedder and the current index."""
+
+    def __init__(self, settings: Settings | None = None, store: Store | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.store = store or open_store(self.settings.database_url)
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        """The configured embedder, loaded on first use."""
+        from broker.matching.embedders import load_embedder
+
+        return load_embedder(self.settings.embedder, self.settings.cache_dir)
+
+    def vectors_for(
+        self, organisations: list[Organisation], *, progress: bool = False
+    ) -> dict[str, np.ndarray]:
+        """Text vectors of each field, one row per organisation.
+
+        Cached vectors are read from the store; only texts never embedded
+        with this model are embedded, then cached.
+        """
+        from broker.matching.embedders import text_hash
+
+        embedder = self.embedder
+        texts = {f: [o.text_of(f) for o in organisations] for f in TEXT_FIELDS}
+        if not embedder.cacheable:
+            return {f: embedder.encode(t, progress=progress) for f, t in texts.items()}
+
+        hashes = {f: [text_hash(t) for t in ts] for f, ts in texts.items()}
+        unique = {h: t for f in TEXT_FIELDS for h, t in zip(hashes[f], texts[f], strict=True)}
+        with self.store.reading() as session:
+            cached = get_vectors(session, embedder.name, unique)
+        missing = [h for h in unique if h not in cached]
+        if missing:
+            started = time.perf_counter()
+            encoded = embedder.encode([unique[h] for h in missing], progress=progress)
+            fresh = dict(zip(missing, encoded, strict=True))
+            with self.store.transaction() as session:
+                put_vectors(session, embedder.name, fresh)
+            cached.update(fresh)
+            log.info(
+                "embedded %s new texts with %s in %.1f s",
+                len(missing),
+                embedder.name,
+                time.perf_counter() - started,
+            )
+        zero = np.zeros(embedder.dimension, dtype=np.float32)
+        return {
+            f: np.vstack([cached.get(h, zero) for h in hashes[f]]).astype(np.float32)
+            if hashes[f]
+            else np.zeros((0, embedder.dimension), dtype=np.float32)
+            for f in TEXT_FIELDS
+        }
+
+    def snapshot(self, *, progress: bool = False) -> Snapshot:
+        """The current snapshot, rebuilt first if the store has changed."""
+        version = self.store.version()
+        current = self._snapshot
+        if current is not None and current.version == version:
+            return current
+        with self._lock:
+            current = self._snapshot
+            if current is not None and current.version == version:
+                return current
+            self._snapshot = self._build(progress=progress)
+            return self._snapshot
+
+    def _build(self, *, progress: bool) -> Snapshot:
+        from broker.matching.index import build_index
+
+        started = time.perf_counter()
+        with self.store.reading() as session:
+            version = current_version(session)
+            organisations = all_organisations(session)
+            partnerships = all_partnerships(session)
+            declined = declined_pairs(all_feedback(session))
+            learned = latest_weights(session) if self.settings.use_learned_weights else None
+        vectors = self.vectors_for(organisations, progress=progress)
+        index = build_index(organisations, vectors, partnerships)
+        weights, source = dict(self.settings.weights), "settings"
+        if learned is not None:
+            weights, source = dict(learned.weights), "learned"
+        log.info(
+            "index built: %s organisations, %s partnerships, version %s, "
+            "%s weights, in %.2f s",
+            len(organisations),
+            len(partnerships),
+            version,
+            source,
+            time.perf_counter() - started,
+        )
+        return Snapshot(
+            version, organisations, partnerships, declined, weights, source, index
+        )

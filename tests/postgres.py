@@ -1,0 +1,94 @@
+"""A throwaway PostgreSQL server for the tests, started from Debian's binaries.
+
+The server runs as the ``postgres`` system user when the tests run as root
+(PostgreSQL refuses to run as root), listens only on a Unix socket in a
+temporary folder, and is stopped at the end of the session.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def _bin_dir() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if found:
+        return Path(found[-1]).parent
+    pg_ctl = shutil.which("pg_ctl")
+    return Path(pg_ctl).parent if pg_ctl else None
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return args
+    return ["runuser", "-u", "postgres", "--", *args]
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """Start a server; yield a SQLAlchemy URL template with a ``{db}`` slot."""
+    bin_dir = _bin_dir()
+    if bin_dir is None:
+        msg = "PostgreSQL is not installed; run 'make test' (it installs it)"
+        raise RuntimeError(msg)
+    root = Path(tempfile.mkdtemp(prefix="broker-pg-"))
+    data, socket_dir = root / "data", root / "socket"
+    socket_dir.mkdir()
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        for path in (root, socket_dir):
+            os.chown(path, user.pw_uid, user.pw_gid)
+    subprocess.run(
+        _as_postgres(
+            [str(bin_dir / "initdb"), "-D", str(data), "-U", "broker", "-A", "trust",
+             "--no-sync", "-E", "UTF8"]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    options = f"-k {socket_dir} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
+    subprocess.run(
+        _as_postgres(
+            [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-t", "60",
+             "-l", str(root / "log"), "start"]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"postgresql+psycopg://broker@/{{db}}?host={socket_dir}"
+    finally:
+        subprocess.run(
+            _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            check=False,
+            capture_output=True,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def create_database(template: str) -> str:
+    """Create an empty database on the server and return its URL."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = template.format(db="postgres").replace("postgresql+psycopg", "postgresql")
+    for attempt in range(20):
+        try:
+            with psycopg.connect(admin, autocommit=True) as connection:
+                connection.execute(f'CREATE DATABASE "{name}"')
+            break
+        except psycopg.OperationalError:
+            if attempt == 19:
+                raise
+            time.sleep(0.25)
+    return template.format(db=name)
