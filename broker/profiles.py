@@ -35,6 +35,24 @@ Status = Literal["active", "past", "proposed"]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+class FieldProblem(ValueError):
+    """A validator's complaint, with the fix kept apart from the problem."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(f"{problem} ({fix})")
+        self.problem = problem
+        self.fix = fix
+
+
+def _checked_tags(field: str, values: list[str]) -> list[str]:
+    """check_tags, reporting through pydantic so every error is collected."""
+    try:
+        return check_tags(field, values)
+    except ValidationFailed as error:
+        first = error.problems[0]
+        raise FieldProblem(first.problem, first.fix) from None
+
+
 def _clean_text(field: str, value: str) -> str:
     """Normalise a free text to NFC and refuse control characters."""
     found = _CONTROL.search(value)
@@ -102,13 +120,13 @@ class Organisation(BaseModel):
             raise ValueError(msg)
         if not all(isinstance(v, str) for v in value):
             return value
-        return tuple(check_tags(info.field_name, value))
+        return tuple(_checked_tags(info.field_name, value))
 
     @field_validator("region", mode="before")
     @classmethod
     def _region(cls, value: Any) -> Any:
         if isinstance(value, str) and value.strip():
-            return check_tags("region", [value])[0]
+            return _checked_tags("region", [value])[0]
         return None if value == "" else value
 
     @model_validator(mode="after")
@@ -196,13 +214,10 @@ def problems_from(error: ValidationError, row: int | None = None) -> list[Proble
         field = ".".join(str(p) for p in item["loc"]) or "profile"
         top = str(item["loc"][0]) if item["loc"] else ""
         message = str(item["msg"]).removeprefix("Value error, ")
-        if isinstance(item.get("ctx"), dict) and "error" in item["ctx"]:
-            inner = item["ctx"]["error"]
-            if isinstance(inner, ValidationFailed):
-                problems.extend(
-                    ProblemDetail(p.field, p.problem, p.fix, row) for p in inner.problems
-                )
-                continue
+        inner = item.get("ctx", {}).get("error")
+        if isinstance(inner, FieldProblem):
+            problems.append(ProblemDetail(field, inner.problem, inner.fix, row))
+            continue
         fix = _FIXES.get(item["type"], "correct the value")
         if top in _ALLOWED and item["type"] in {"literal_error", "string_pattern_mismatch"}:
             fix = f"use {_ALLOWED[top]}"
