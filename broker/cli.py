@@ -144,6 +144,98 @@ def orgs(
         out.print(f"Showing {len(found)} of {total}; use --limit or filters.")
 
 
+def _bar(value: float, width: int = 10) -> str:
+    filled = round(max(0.0, min(1.0, value)) * width)
+    return "█" * filled + "·" * (width - filled)
+
+
+@app.command()
+def suggest(
+    organisation_id: Annotated[str, typer.Argument(metavar="ID", help="The organisation.")],
+    kind: Annotated[str | None, typer.Option(help="Only this kind of partner.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=200, help="How many.")] = 10,
+    region: Annotated[str | None, typer.Option(help="Only partners in this region.")] = None,
+    max_km: Annotated[float | None, typer.Option(min=0, help="Only partners this near.")] = None,
+    target_group: Annotated[
+        str | None, typer.Option(help="Only partners serving this target group.")
+    ] = None,
+    include_partners: Annotated[
+        bool, typer.Option(help="Also list existing partners (marked).")
+    ] = False,
+    diversity: Annotated[
+        float, typer.Option(min=0, max=1, help="0: pure score; higher: more varied list.")
+    ] = 0.0,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Ranked partnership suggestions with score components and reasons."""
+    from broker.services.suggestions import suggest as rank
+
+    with _broker(db) as broker:
+        found = rank(
+            broker,
+            organisation_id,
+            kind=kind,
+            limit=limit,
+            region=region,
+            max_km=max_km,
+            target_group=target_group,
+            include_partners=include_partners,
+            diversity=diversity,
+        )
+    if as_json:
+        _print_json(found)
+        return
+    table = Table("#", "suggestion", "score", "km", "why", title=f"Suggestions for {organisation_id}")
+    for rank_number, item in enumerate(found["suggestions"], start=1):
+        distance = "" if item["distance_km"] is None else f"{item['distance_km']:.0f}"
+        partner = " (partner)" if item.get("is_partner") else ""
+        table.add_row(
+            str(rank_number),
+            f"{item['name']}{partner}\n[dim]{item['id']} · {item['kind']}[/]",
+            f"{item['score']:.2f}",
+            distance,
+            "\n".join(item["reasons"][:4]),
+        )
+    out.print(table)
+    if not found["suggestions"]:
+        out.print("No suggestions: loosen the filters, or add profiles.")
+
+
+@app.command()
+def explain(
+    a: Annotated[str, typer.Argument(help="The organisation asking.")],
+    b: Annotated[str, typer.Argument(help="The possible partner.")],
+    limit: Annotated[int, typer.Option(min=1, help="The list length to explain against.")] = 10,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The full score breakdown for one pair, and why B is or is not in A's list."""
+    from broker.services.suggestions import explain as explain_pair
+
+    with _broker(db) as broker:
+        found = explain_pair(broker, a, b, limit=limit)
+    if as_json:
+        _print_json(found)
+        return
+    out.print(_explanation_table(found))
+    for line in found.get("reasons", []):
+        out.print(f"  • {line}", markup=False, highlight=False)
+    score = f"Reciprocal score {found['score']:.2f}: "
+    out.print(score + found["why"], markup=False, highlight=False)
+
+
+def _explanation_table(found: dict[str, Any]) -> Table:
+    table = Table("component", "A→B", "", "B→A", "weight", title=f"{found['a']} and {found['b']}")
+    forward = found.get("forward", {})
+    backward = found.get("backward", {})
+    weights = found.get("weights", {})
+    for name, value in forward.items():
+        back = backward.get(name, 0.0)
+        table.add_row(name, f"{value:.2f}", _bar(value), f"{back:.2f}", f"{weights.get(name, 0):.2f}")
+    return table
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
@@ -216,3 +308,21 @@ def keys_revoke(
     with _broker(db) as broker:
         revoke_api_key(broker, prefix)
     out.print(f"Revoked key {prefix}.")
+
+
+@app.command()
+def synth(
+    out_path: Annotated[Path, typer.Argument(metavar="OUT", help="The import file to write.")],
+    orgs_count: Annotated[int, typer.Option("--orgs", min=1, help="How many organisations.")],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same file.")] = 0,
+    db: DbOption = None,
+) -> None:
+    """Write a realistic synthetic import file for benchmarks (--db is unused)."""
+    from broker.synth import synthesise
+
+    data = synthesise(orgs_count, seed=seed)
+    out_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out.print(
+        f"Wrote {len(data['organisations'])} organisations and "
+        f"{len(data['partnerships'])} partnerships to {out_path}."
+    )

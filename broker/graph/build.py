@@ -49,7 +49,9 @@ LEARNER_KINDS: frozenset[str] = frozenset({"school", "learner_group"})
 
 def node_attributes(organisation: Organisation) -> dict[str, Any]:
     """Return the node attributes of one organisation (public fields only)."""
-    found: dict[str, Any] = {field: getattr(organisation, field) for field in NODE_FIELDS}
+    found: dict[str, Any] = {
+        field: getattr(organisation, field) for field in NODE_FIELDS
+    }
     for field in LIST_FIELDS:
         found[field] = tuple(getattr(organisation, field))
     return found
@@ -68,15 +70,16 @@ def build_graph(
     Edge cases: a partnership naming an organisation that is not among
     ``organisations`` is skipped with a warning; proposed partnerships are
     skipped and counted in ``G.graph["proposed_skipped"]``; when the same
-    pair appears twice, the later record wins, as it does in the store. An
-    organisation with no partners is an isolated node.
+    pair appears twice as active or past, the later record wins, as it does
+    in the store. An organisation with no partners is an isolated node.
     """
     G = nx.Graph(name="broker partnerships")
     for organisation in sorted(organisations, key=lambda o: o.id):
         G.add_node(organisation.id, **node_attributes(organisation))
 
     proposed = 0
-    unknown: list[str] = []
+    skipped = 0
+    unknown: set[str] = set()
     edges: dict[tuple[str, str], dict[str, Any]] = {}
     for partnership in partnerships:
         if partnership.status == "proposed":
@@ -84,7 +87,8 @@ def build_graph(
             continue
         missing = [end for end in (partnership.a, partnership.b) if end not in G]
         if missing:
-            unknown.extend(missing)
+            skipped += 1
+            unknown.update(missing)
             continue
         edges[partnership.key] = {
             "activity": partnership.activity,
@@ -96,11 +100,11 @@ def build_graph(
     G.add_edges_from((a, b, data) for (a, b), data in sorted(edges.items()))
 
     G.graph["proposed_skipped"] = proposed
-    if unknown:
+    if skipped:
         log.warning(
             "skipped %s partnerships naming unknown organisations, e.g. %s",
-            len(unknown),
-            ", ".join(sorted(set(unknown))[:5]),
+            skipped,
+            ", ".join(sorted(unknown)[:5]),
         )
     log.info(
         "partnership graph built: %s organisations, %s partnerships",

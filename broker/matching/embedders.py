@@ -29,18 +29,19 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
+from typing import TYPE_CHECKING, Any, Protocol, get_args, runtime_checkable
 
 import numpy as np
 
 from broker.errors import ModelUnavailable
+from broker.settings import EmbedderName
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger(__name__)
 
-EmbedderKind = Literal["minilm", "static", "tfidf"]
+EmbedderKind = EmbedderName
 MINILM = "all-MiniLM-L6-v2"
 STATIC_DIMENSION = 256
 TFIDF_DIMENSION = 256
@@ -59,6 +60,7 @@ class Embedder(Protocol):
         ...
 
 
+@runtime_checkable
 class FittableEmbedder(Embedder, Protocol):
     """An embedder whose vectors depend on a corpus it is fitted on."""
 
@@ -81,7 +83,9 @@ def unit_rows(matrix: np.ndarray) -> np.ndarray:
     """Return float32 rows scaled to unit length; zero rows stay zero."""
     found = np.asarray(matrix, dtype=np.float32)
     norms = np.linalg.norm(found, axis=1, keepdims=True)
-    return np.divide(found, norms, out=np.zeros_like(found), where=norms > 0)
+    out = np.zeros_like(found)
+    np.divide(found, norms, out=out, where=norms > 0)
+    return out
 
 
 def _batches(

@@ -71,11 +71,12 @@ class Broker:
         with this model are embedded, then cached.
         """
         from broker.matching.embedders import text_hash
+        from broker.matching.index import embed_organisations
 
         embedder = self.embedder
-        texts = {f: [o.text_of(f) for o in organisations] for f in TEXT_FIELDS}
         if not embedder.cacheable:
-            return {f: embedder.encode(t, progress=progress) for f, t in texts.items()}
+            return embed_organisations(organisations, embedder, progress=progress)
+        texts = {f: [o.text_of(f) for o in organisations] for f in TEXT_FIELDS}
 
         hashes = {f: [text_hash(t) for t in ts] for f, ts in texts.items()}
         unique = {h: t for f in TEXT_FIELDS for h, t in zip(hashes[f], texts[f], strict=True)}

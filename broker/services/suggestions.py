@@ -59,6 +59,7 @@ def match_profile(
 ) -> dict[str, Any]:
     """Suggestions for an unsaved profile (what-if); nothing is stored."""
     from broker.geo import locate
+    from broker.matching.index import embed_profile
     from broker.matching.ranker import suggest_for_profile
 
     check_filters(kind=kind, region=region)
@@ -72,10 +73,7 @@ def match_profile(
     )
     organisation = organisation.model_copy(update={"lat": lat, "lon": lon, "region": where})
     snapshot = broker.snapshot()
-    vectors = {
-        field: broker.embedder.encode([organisation.text_of(field)])[0]
-        for field in ("aims", "offers", "needs")
-    }
+    vectors = embed_profile(organisation, broker.embedder)
     found = suggest_for_profile(
         snapshot.index,
         organisation,

@@ -1,0 +1,5 @@
+"""Run the command line with ``python -m broker``."""
+
+from broker.cli import app
+
+app()

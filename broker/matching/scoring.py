@@ -1,0 +1,343 @@
+"""Directional and reciprocal scores, kind rules, filters and exclusions.
+
+The score of B for A is the weighted sum of the components (weights
+normalised to sum to 1), so it lies in [0, 1]. It is computed both ways,
+A -> B and B -> A, and the two are combined with the harmonic mean, so a
+match that suits only one side ranks low. Only complementarity differs
+between the two directions (see :mod:`broker.matching.components`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from broker.errors import ProblemDetail, ValidationFailed
+from broker.matching import components as C
+from broker.matching.index import OVERLAP_FIELDS, Probe, ProfileIndex
+from broker.vocabulary import KIND_LABELS, KINDS, REGIONS, TARGET_GROUPS, check_tags
+
+# Who may be suggested to whom: the kinds shown to each kind.
+KIND_RULES: Mapping[str, tuple[str, ...]] = {
+    "tso": ("hei", "school", "tso"),
+    "hei": ("tso", "school"),
+    "school": ("tso", "hei"),
+    "learner_group": ("tso", "hei"),
+}
+# Rows scored exactly before the bound is checked; grows fourfold until the
+# top of the list is certain.
+SHORTLIST = 256
+SYMMETRIC = tuple(name for name in C.COMPONENTS if name != "complementarity")
+_ALLOWED = np.array(
+    [[other in KIND_RULES[kind] for other in KINDS] for kind in KINDS], dtype=bool
+)
+_REGION_CODES = {region: code for code, region in enumerate(REGIONS)}
+
+
+def _invalid(*, field: str, problem: str, fix: str) -> ValidationFailed:
+    """Return the error for one bad argument."""
+    return ValidationFailed([ProblemDetail(field, problem, fix)])
+
+
+def normalise_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    """Return the weight of every component, scaled to sum to 1.
+
+    Missing components weigh 0. Unknown names, negative weights and an
+    all-zero set are errors that name the fix.
+    """
+    unknown = sorted(set(weights) - set(C.COMPONENTS))
+    if unknown:
+        raise _invalid(
+            field="weights",
+            problem=f"unknown components {unknown}",
+            fix=f"use: {', '.join(C.COMPONENTS)}",
+        )
+    negative = sorted(name for name, value in weights.items() if value < 0)
+    if negative:
+        raise _invalid(
+            field="weights",
+            problem=f"negative weights for {negative}",
+            fix="use 0 or more",
+        )
+    total = float(sum(weights.values()))
+    if total <= 0:
+        raise _invalid(
+            field="weights", problem="all weights are 0", fix="weigh some component"
+        )
+    return {name: float(weights.get(name, 0.0)) / total for name in C.COMPONENTS}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrowing asked for by the user, already checked against the vocabulary."""
+
+    kind: str | None = None
+    region: str | None = None
+    max_km: float | None = None
+    target_group: str | None = None
+
+
+def check_filters(
+    probe: Probe,
+    *,
+    kind: str | None = None,
+    region: str | None = None,
+    max_km: float | None = None,
+    target_group: str | None = None,
+) -> Filters:
+    """Validate the filters, raising ValidationFailed that names the fix."""
+    own_kind = probe.organisation.kind
+    if kind is not None and kind not in KINDS:
+        raise _invalid(
+            field="kind",
+            problem=f"unknown kind {kind!r}",
+            fix=f"use one of: {', '.join(KINDS)}",
+        )
+    if kind is not None and kind not in KIND_RULES[own_kind]:
+        raise _invalid(
+            field="kind",
+            problem=f"a {KIND_LABELS[own_kind]} is never suggested kind {kind!r}",
+            fix=f"use one of: {', '.join(KIND_RULES[own_kind])}",
+        )
+    if max_km is not None and not max_km > 0:
+        raise _invalid(
+            field="max_km", problem=f"got {max_km}", fix="give a distance above 0 km"
+        )
+    return Filters(
+        kind=kind,
+        region=check_tags("region", [region])[0] if region else None,
+        max_km=max_km,
+        target_group=check_tags("target_groups", [target_group])[0]
+        if target_group
+        else None,
+    )
+
+
+def distances_km(
+    index: ProfileIndex, probe: Probe, rows: slice | np.ndarray
+) -> np.ndarray:
+    """Approximate distances in km from the probe to the rows (NaN if unknown)."""
+    return C.chord_km(index.points[rows], probe.point)
+
+
+def exclusions(
+    index: ProfileIndex,
+    probe: Probe,
+    filters: Filters,
+    *,
+    include_partners: bool = False,
+    declined: Mapping[str, set[str]] | None = None,
+) -> dict[str, np.ndarray]:
+    """Return the rows left out of the probe's list, by reason, in telling order.
+
+    Reasons: "itself", "kind rule", "declined" (either side declined the
+    other), "kind filter", "region filter", "distance filter" (unknown
+    coordinates are left out too), "target group filter", "already partners"
+    (active or past; only when ``include_partners`` is false).
+    """
+    n = len(index)
+    found: dict[str, np.ndarray] = {}
+
+    itself = np.zeros(n, dtype=bool)
+    if probe.row is not None:
+        itself[probe.row] = True
+    found["itself"] = itself
+    found["kind rule"] = ~_ALLOWED[probe.kind][index.kinds]
+
+    own_id = probe.organisation.id
+    refused = set((declined or {}).get(own_id, ()))
+    refused |= {other for other, ids in (declined or {}).items() if own_id in ids}
+    found["declined"] = _rows_mask(index, refused)
+
+    if filters.kind is not None:
+        found["kind filter"] = index.kinds != KINDS.index(filters.kind)
+    if filters.region is not None:
+        found["region filter"] = index.regions != _REGION_CODES[filters.region]
+    if filters.max_km is not None:
+        with np.errstate(invalid="ignore"):
+            near = distances_km(index, probe, slice(None)) <= filters.max_km
+        found["distance filter"] = ~near
+    if filters.target_group is not None:
+        column = list(TARGET_GROUPS).index(filters.target_group)
+        serves = index.tags_of("target_groups")[:, [column]]
+        found["target group filter"] = serves.toarray().ravel() == 0
+
+    if not include_partners and probe.row is not None:
+        found["already partners"] = _rows_mask(index, index.partners_of(probe.row))
+    return found
+
+
+def _rows_mask(index: ProfileIndex, members: set[str] | np.ndarray) -> np.ndarray:
+    """Return a mask of the given rows, or of the given ids that are indexed."""
+    mask = np.zeros(len(index), dtype=bool)
+    if isinstance(members, np.ndarray):
+        mask[members] = True
+    else:
+        mask[[index.rows[i] for i in members if i in index.rows]] = True
+    return mask
+
+
+def symmetric_components(
+    index: ProfileIndex,
+    probe: Probe,
+    rows: slice | np.ndarray,
+    names: Sequence[str] = SYMMETRIC,
+) -> dict[str, np.ndarray]:
+    """Return the symmetric components named, for the given rows."""
+    found: dict[str, np.ndarray] = {}
+    if "aims" in names:
+        found["aims"] = C.aims(index.aims[rows], probe.aims)
+    for name in OVERLAP_FIELDS:
+        if name in names:
+            found[name] = C.tag_overlap(index.overlap[name][rows], probe.overlap[name])
+    if "geography" in names:
+        same_region = (index.regions[rows] == probe.region) & (probe.region >= 0)
+        found["geography"] = C.geography(
+            distances_km(index, probe, rows),
+            probe.reach,
+            index.reaches[rows],
+            same_region,
+        )
+    if "network" in names:
+        found["network"] = C.network(index.adjacency, index.strength, probe.row)[rows]
+    return found
+
+
+def pair_components(
+    index: ProfileIndex, probe: Probe, rows: np.ndarray
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Return every component A -> B for the rows, and complementarity B -> A."""
+    found = symmetric_components(index, probe, rows)
+    forward, backward = complementarity_both(index, probe, rows)
+    found["complementarity"] = forward
+    return {name: found[name] for name in C.COMPONENTS}, backward
+
+
+def _standing(text: np.ndarray, aims: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Return a probe's text, or its aims when the text is empty, and which."""
+    own = bool(np.any(text != 0))
+    return (text if own else aims), own
+
+
+def complementarity_both(
+    index: ProfileIndex, probe: Probe, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return complementarity A -> B (B's offers for A's needs) and B -> A."""
+    aims = index.aims[rows]
+    own_offers, own_needs = index.has_offers[rows], index.has_needs[rows]
+    offers = np.where(own_offers[:, None], index.offers[rows], aims)
+    needs = np.where(own_needs[:, None], index.needs[rows], aims)
+    need, own_need = _standing(probe.needs, probe.aims)
+    offer, own_offer = _standing(probe.offers, probe.aims)
+    forward = C.complementarity(offers, own_offers, need, own_need)
+    backward = C.complementarity(needs, own_needs, offer, own_offer)
+    return forward, backward
+
+
+def complementarity_ceilings(
+    index: ProfileIndex, probe: Probe
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return upper bounds of complementarity both ways for every row."""
+    need, own_need = _standing(probe.needs, probe.aims)
+    offer, own_offer = _standing(probe.offers, probe.aims)
+    forward = np.clip(index.sketch.bound("offers", need), 0.0, 1.0)
+    backward = np.clip(index.sketch.bound("needs", offer), 0.0, 1.0)
+    return (
+        forward * C.fallback_discount(index.has_offers, own_need),
+        backward * C.fallback_discount(index.has_needs, own_offer),
+    )
+
+
+def harmonic(forward: np.ndarray | float, backward: np.ndarray | float) -> np.ndarray:
+    """Harmonic mean of two directional scores; 0 when both are 0."""
+    ahead = np.asarray(forward, dtype=np.float32)
+    back = np.asarray(backward, dtype=np.float32)
+    total = ahead + back
+    out = np.zeros_like(total)
+    np.divide(2.0 * ahead * back, total, out=out, where=total > 0)
+    return out
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Candidates scored exactly, best first (ties by index order)."""
+
+    rows: np.ndarray
+    score: np.ndarray
+    forward: np.ndarray
+    backward: np.ndarray
+
+
+def rank(
+    index: ProfileIndex,
+    probe: Probe,
+    weights: Mapping[str, float],
+    allowed: np.ndarray,
+    top: int | None = None,
+) -> Ranking:
+    """Rank the allowed rows by reciprocal score; exact for the first ``top``.
+
+    The symmetric components are computed for every row at once, and so is
+    an upper bound of complementarity from the index's low-rank sketch;
+    together they bound each row's reciprocal score. The rows with the
+    highest bounds are scored exactly, and the shortlist is widened until
+    the ``top``-th exact score is at least the bound of every row left out,
+    so the first ``top`` rows are those a full exact scan would give. With
+    ``top`` None every allowed row is scored exactly.
+    """
+    candidates = np.flatnonzero(allowed)
+    names = [name for name in SYMMETRIC if weights[name] > 0]
+    partial = np.zeros(len(index), dtype=np.float32)
+    for name, values in symmetric_components(index, probe, slice(None), names).items():
+        partial += np.float32(weights[name]) * values
+    weight = np.float32(weights["complementarity"])
+
+    if top is None or max(SHORTLIST, 4 * top) >= len(candidates):
+        return _exact(index, probe, candidates, partial, weight)
+    size = max(SHORTLIST, 4 * top)
+
+    forward, backward = complementarity_ceilings(index, probe)
+    chosen = partial[candidates]
+    ceiling = harmonic(
+        chosen + weight * forward[candidates], chosen + weight * backward[candidates]
+    )
+    while size < len(candidates):
+        order = np.argpartition(-ceiling, size)
+        ranking = _exact(index, probe, candidates[order[:size]], partial, weight)
+        if ranking.score[top - 1] >= ceiling[order[size]]:
+            return ranking
+        size *= 4
+    return _exact(index, probe, candidates, partial, weight)
+
+
+def _exact(
+    index: ProfileIndex,
+    probe: Probe,
+    rows: np.ndarray,
+    partial: np.ndarray,
+    weight: np.float32,
+) -> Ranking:
+    """Score the rows exactly, both ways, and sort them best first."""
+    forward_fit, backward_fit = complementarity_both(index, probe, rows)
+    forward = partial[rows] + weight * forward_fit
+    backward = partial[rows] + weight * backward_fit
+    score = harmonic(forward, backward)
+    order = np.lexsort((rows, -score))
+    return Ranking(rows[order], score[order], forward[order], backward[order])
+
+
+__all__ = [
+    "KIND_RULES",
+    "Filters",
+    "Ranking",
+    "check_filters",
+    "complementarity_both",
+    "exclusions",
+    "harmonic",
+    "normalise_weights",
+    "pair_components",
+    "rank",
+    "symmetric_components",
+]
