@@ -237,6 +237,92 @@ def _explanation_table(found: dict[str, Any]) -> Table:
 
 
 @app.command()
+def brokers(
+    target_group: Annotated[str | None, typer.Option(help="Learners to reach.")] = None,
+    region: Annotated[str | None, typer.Option(help="A region tag.")] = None,
+    near: Annotated[str | None, typer.Option(help="A UK town to be near.")] = None,
+    max_km: Annotated[float | None, typer.Option(min=0, help="How near, with --near.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """TSOs ranked as community brokers, with the reasons."""
+    from broker.services.regions import rank_brokers
+
+    with _broker(db) as broker:
+        found = rank_brokers(
+            broker,
+            target_group=target_group,
+            region=region,
+            near=near,
+            max_km=max_km,
+            limit=limit,
+        )
+    if as_json:
+        _print_json(found)
+        return
+    table = Table("#", "broker", "score", "why", title="Community brokers")
+    for number, item in enumerate(found["brokers"], start=1):
+        table.add_row(
+            str(number),
+            f"{item['name']}\n[dim]{item['id']}[/]",
+            f"{item['score']:.2f}",
+            "\n".join(item["reasons"][:4]),
+        )
+    out.print(table)
+    if not found["brokers"]:
+        out.print("No TSO matches these filters.")
+
+
+@app.command()
+def plan(
+    region: Annotated[str, typer.Argument(help="A region tag, e.g. yorkshire-humber.")],
+    picture: Annotated[
+        Path | None, typer.Option(help="Write the network picture here (.png or .svg).")
+    ] = None,
+    map_path: Annotated[
+        Path | None, typer.Option("--map", help="Write the map of gaps here (.png or .svg).")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A regional hub plan: communities, lead candidates, brokers, links and gaps."""
+    from broker.graph.draw import draw_map, draw_network
+    from broker.services.regions import build_plan
+
+    with _broker(db) as broker:
+        found = build_plan(broker, region)
+    for path, draw in ((picture, draw_network), (map_path, draw_map)):
+        if path is not None:
+            image_format = "svg" if path.suffix.lower() == ".svg" else "png"
+            path.write_bytes(draw(found, image_format=image_format))
+    if as_json:
+        _print_json(found.as_dict())
+        return
+    _print_plan(found.as_dict())
+
+
+def _print_plan(plan: dict[str, Any]) -> None:
+    out.rule(f"Hub plan: {plan['region']}")
+    for line in plan.get("notes", []):
+        out.print(f"[dim]{line}[/]")
+    sections: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
+        ("communities", "Communities", lambda c: f"{c['label']} ({c['size']} organisations)"),
+        ("lead_candidates", "Who could lead", lambda c: f"{c['name']}: {'; '.join(c['reasons'][:2])}"),
+        ("brokers", "Community brokers", lambda c: f"{c['name']}: {'; '.join(c['reasons'][:2])}"),
+        ("proposed_links", "Proposed links", lambda c: f"{c['a']} – {c['b']}: {'; '.join(c['reasons'][:2])}"),
+        ("gaps", "Coverage gaps", lambda c: c["reason"]),
+    ]
+    for key, heading, line in sections:
+        items = plan.get(key) or []
+        out.print(f"\n[bold]{heading}[/] ({len(items)})")
+        for item in items[:10]:
+            out.print(f"  • {line(item)}", markup=False, highlight=False)
+        if len(items) > 10:
+            out.print(f"  … and {len(items) - 10} more (--json shows all)")
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,

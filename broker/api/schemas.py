@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
@@ -79,6 +80,16 @@ Subject = Annotated[str, AfterValidator(_tag_checker("subjects")), _enum(SUBJECT
 Stage = Annotated[str, AfterValidator(_tag_checker("stages")), _enum(STAGES)]
 Activity = Annotated[str, AfterValidator(_tag_checker("activities")), _enum(ACTIVITIES)]
 Region = Annotated[str, AfterValidator(_tag_checker("region")), _enum(REGIONS)]
+
+
+def _whole(value: Any) -> Any:
+    """JSON Schema counts 2010.0 as an integer; so does the API."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Year = Annotated[int, BeforeValidator(_whole), Field(ge=1900, le=2100)]
 OrganisationId = Annotated[
     str, Field(pattern=ID_PATTERN, examples=["university-of-bath"])
 ]
@@ -249,8 +260,8 @@ class PartnershipIn(BaseModel):
     a: OrganisationId
     b: OrganisationId
     activity: str = Field("", max_length=200, pattern=PLAIN_TEXT)
-    since: int | None = Field(None, ge=1900, le=2100)
-    until: int | None = Field(None, ge=1900, le=2100)
+    since: Year | None = None
+    until: Year | None = None
     status: Status = "active"
 
 

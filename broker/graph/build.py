@@ -74,8 +74,9 @@ def build_graph(
     in the store. An organisation with no partners is an isolated node.
     """
     G = nx.Graph(name="broker partnerships")
-    for organisation in sorted(organisations, key=lambda o: o.id):
-        G.add_node(organisation.id, **node_attributes(organisation))
+    G.add_nodes_from(
+        (o.id, node_attributes(o)) for o in sorted(organisations, key=lambda o: o.id)
+    )
 
     proposed = 0
     skipped = 0
@@ -85,10 +86,9 @@ def build_graph(
         if partnership.status == "proposed":
             proposed += 1
             continue
-        missing = [end for end in (partnership.a, partnership.b) if end not in G]
-        if missing:
+        if partnership.a not in G or partnership.b not in G:
             skipped += 1
-            unknown.update(missing)
+            unknown.update(e for e in (partnership.a, partnership.b) if e not in G)
             continue
         edges[partnership.key] = {
             "activity": partnership.activity,
@@ -97,7 +97,7 @@ def build_graph(
             "status": partnership.status,
             "weight": EDGE_WEIGHTS[partnership.status],
         }
-    G.add_edges_from((a, b, data) for (a, b), data in sorted(edges.items()))
+    G.add_edges_from((a, b, edges[(a, b)]) for a, b in sorted(edges))
 
     G.graph["proposed_skipped"] = proposed
     if skipped:

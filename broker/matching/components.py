@@ -167,12 +167,16 @@ def geography(
     the same region, and to 0.5 anywhere when either is national. Range
     [0, 1]. Unknown coordinates on either side give 0.5 before the floors.
     """
-    # REACHES runs from narrowest to widest, so the larger code reaches further.
-    wider = np.maximum(reach, reaches)
+    # REACHES runs from narrowest to widest, so the larger code reaches further;
+    # look the pair's scale and floors up by the other side's reach.
+    wider = np.maximum(reach, np.arange(len(REACHES)))
+    scale = _SCALES[wider][reaches]
+    floor = np.where(
+        same_region, _REGION_FLOORS[wider][reaches], _FLOORS[wider][reaches]
+    )
     with np.errstate(invalid="ignore"):
-        near = np.exp(-distance_km / _SCALES[wider])
-    near = np.where(np.isnan(near), UNKNOWN_GEOGRAPHY, near)
-    floor = np.maximum(_REGION_FLOORS[wider] * same_region, _FLOORS[wider])
+        near = np.exp(-distance_km.astype(np.float32) / scale)
+    near[np.isnan(near)] = UNKNOWN_GEOGRAPHY
     return np.asarray(np.maximum(near, floor), dtype=np.float32)
 
 
@@ -200,5 +204,7 @@ def network(
     spread = sparse.csr_matrix(weights / strength[partners]) @ around
     spread.data /= strength[spread.indices]
     paths = spread @ adjacency
-    total = (shared + THIRD_ORDER * paths).toarray().ravel()
-    return np.asarray(-np.expm1(-total), dtype=np.float32)
+    total = sparse.coo_matrix(shared + THIRD_ORDER * paths)
+    found = np.zeros(n, dtype=np.float32)
+    found[total.col] = -np.expm1(-total.data)
+    return found

@@ -42,14 +42,14 @@ RELATED = 0.4
 MOST_LISTED = 3
 
 
-def _join(labels: list[str]) -> str:
+def _join(labels: list[str], last: str = " and ") -> str:
     """Join labels as 'a, b and c', naming at most three and counting the rest."""
     if len(labels) > MOST_LISTED:
         rest = len(labels) - MOST_LISTED
         return f"{', '.join(labels[:MOST_LISTED])} and {rest} more"
     if len(labels) < 2:
         return "".join(labels)
-    return f"{', '.join(labels[:-1])} and {labels[-1]}"
+    return f"{', '.join(labels[:-1])}{last}{labels[-1]}"
 
 
 def _ordinal(n: int) -> str:
@@ -80,10 +80,11 @@ def _tag_reasons(index: ProfileIndex, probe: Probe, row: int) -> dict[str, str]:
 
     rarity = dict(zip(TARGET_GROUPS, index.target_idf, strict=True))
     groups = sorted(
-        set(own.target_groups) & set(other.target_groups), key=rarity.__getitem__
+        set(own.target_groups) & set(other.target_groups),
+        key=lambda tag: (-rarity[tag], tag),
     )
     if groups:
-        labels = [label("target_groups", tag) for tag in reversed(groups)]
+        labels = [label("target_groups", tag) for tag in groups]
         found["target_groups"] = f"both work with {_join(labels)}"
 
     subjects = [tag for tag in own.subjects if tag in other.subjects]
@@ -148,7 +149,7 @@ def _network_reason(index: ProfileIndex, probe: Probe, row: int, value: float) -
         return "linked through your partners' partners"
     names = sorted(index.organisations[i].name for i in shared)
     noun = "partner" if len(names) == 1 else "partners"
-    return f"shares {len(names)} {noun}: {_join(names)}"
+    return f"shares {len(names)} {noun}: {_join(names, last=', ')}"
 
 
 def _fit_reasons(
@@ -241,8 +242,17 @@ class PairExplanation:
     distance_km: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the explanation as a JSON-ready mapping."""
-        return asdict(self)
+        """Return the explanation as a JSON-ready mapping, values to 4 places."""
+        return {key: _rounded(value) for key, value in asdict(self).items()}
+
+
+def _rounded(value: Any) -> Any:
+    """Round floats to 4 places, inside mappings too."""
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    return value
 
 
 def _left_out_because(

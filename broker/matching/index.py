@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 PARTNERSHIP_WEIGHTS: Mapping[str, float] = {"active": 1.0, "past": 0.5}
 OVERLAP_FIELDS: tuple[str, ...] = ("target_groups", "subjects", "stages")
 SKETCH_RANK = 64
-_REGION_CODES = {region: code for code, region in enumerate(REGIONS)}
+REGION_CODES = {region: code for code, region in enumerate(REGIONS)}
 
 
 def _column_slices() -> dict[str, slice]:
@@ -261,7 +261,7 @@ class Probe:
 
 def _codes(org: Organisation) -> tuple[int, int, int]:
     """Return the kind, reach and region codes of one organisation."""
-    region = _REGION_CODES.get(org.region or "", -1)
+    region = REGION_CODES.get(org.region or "", -1)
     return KINDS.index(org.kind), REACHES.index(org.reach), region
 
 

@@ -16,8 +16,8 @@ import numpy as np
 
 from broker.errors import ProblemDetail, ValidationFailed
 from broker.matching import components as C
-from broker.matching.index import OVERLAP_FIELDS, Probe, ProfileIndex
-from broker.vocabulary import KIND_LABELS, KINDS, REGIONS, TARGET_GROUPS, check_tags
+from broker.matching.index import OVERLAP_FIELDS, REGION_CODES, Probe, ProfileIndex
+from broker.vocabulary import KIND_LABELS, KINDS, TARGET_GROUPS, check_tags
 
 # Who may be suggested to whom: the kinds shown to each kind.
 KIND_RULES: Mapping[str, tuple[str, ...]] = {
@@ -33,7 +33,6 @@ SYMMETRIC = tuple(name for name in C.COMPONENTS if name != "complementarity")
 _ALLOWED = np.array(
     [[other in KIND_RULES[kind] for other in KINDS] for kind in KINDS], dtype=bool
 )
-_REGION_CODES = {region: code for code, region in enumerate(REGIONS)}
 
 
 def _invalid(*, field: str, problem: str, fix: str) -> ValidationFailed:
@@ -154,7 +153,7 @@ def exclusions(
     if filters.kind is not None:
         found["kind filter"] = index.kinds != KINDS.index(filters.kind)
     if filters.region is not None:
-        found["region filter"] = index.regions != _REGION_CODES[filters.region]
+        found["region filter"] = index.regions != REGION_CODES[filters.region]
     if filters.max_km is not None:
         with np.errstate(invalid="ignore"):
             near = distances_km(index, probe, slice(None)) <= filters.max_km
@@ -239,15 +238,18 @@ def complementarity_both(
 def complementarity_ceilings(
     index: ProfileIndex, probe: Probe
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return upper bounds of complementarity both ways for every row."""
+    """Return upper bounds of complementarity both ways for every row.
+
+    From the index's sketch; the candidates' own fallback discount is left
+    out (it is at most 1), the probe's is kept.
+    """
     need, own_need = _standing(probe.needs, probe.aims)
     offer, own_offer = _standing(probe.offers, probe.aims)
-    forward = np.clip(index.sketch.bound("offers", need), 0.0, 1.0)
-    backward = np.clip(index.sketch.bound("needs", offer), 0.0, 1.0)
-    return (
-        forward * C.fallback_discount(index.has_offers, own_need),
-        backward * C.fallback_discount(index.has_needs, own_offer),
-    )
+    forward = np.minimum(index.sketch.bound("offers", need), 1.0)
+    backward = np.minimum(index.sketch.bound("needs", offer), 1.0)
+    forward *= 1.0 - C.FALLBACK_DISCOUNT * (not own_need)
+    backward *= 1.0 - C.FALLBACK_DISCOUNT * (not own_offer)
+    return forward, backward
 
 
 def harmonic(forward: np.ndarray | float, backward: np.ndarray | float) -> np.ndarray:
@@ -281,8 +283,9 @@ def rank(
 
     The symmetric components are computed for every row at once, and so is
     an upper bound of complementarity from the index's low-rank sketch;
-    together they bound each row's reciprocal score. The rows with the
-    highest bounds are scored exactly, and the shortlist is widened until
+    together they bound each row's reciprocal score (through the arithmetic
+    mean of the two directions, never below their harmonic mean). The rows
+    with the highest bounds are scored exactly, and the shortlist is widened until
     the ``top``-th exact score is at least the bound of every row left out,
     so the first ``top`` rows are those a full exact scan would give. With
     ``top`` None every allowed row is scored exactly.
@@ -298,14 +301,13 @@ def rank(
         return _exact(index, probe, candidates, partial, weight)
     size = max(SHORTLIST, 4 * top)
 
+    # The arithmetic mean of the two directions bounds their harmonic mean.
     forward, backward = complementarity_ceilings(index, probe)
-    chosen = partial[candidates]
-    ceiling = harmonic(
-        chosen + weight * forward[candidates], chosen + weight * backward[candidates]
-    )
+    ceiling = partial + (weight / 2) * (forward + backward)
+    ceiling[~allowed] = -np.inf
     while size < len(candidates):
         order = np.argpartition(-ceiling, size)
-        ranking = _exact(index, probe, candidates[order[:size]], partial, weight)
+        ranking = _exact(index, probe, order[:size], partial, weight)
         if ranking.score[top - 1] >= ceiling[order[size]]:
             return ranking
         size *= 4

@@ -52,7 +52,11 @@ def _pair(partnership: dict[str, Any]) -> None:
     """Make a generated partnership join two organisations that exist."""
     partnership["a"], partnership["b"] = ORG_A, ORG_B
     since, until = partnership.get("since"), partnership.get("until")
-    if isinstance(since, int) and isinstance(until, int) and until < since:
+    if (
+        isinstance(since, int | float)
+        and isinstance(until, int | float)
+        and until < since
+    ):
         partnership["until"] = since
 
 

@@ -21,7 +21,7 @@ from broker.api.schemas import (
     PartnershipIn,
     PartnershipList,
 )
-from broker.errors import ValidationFailed
+from broker.errors import NotFound, ValidationFailed
 from broker.services.access import require_editor_of
 from broker.services.feedback import give_feedback
 from broker.services.profiles import import_mapping, list_partnerships, save_partnership
@@ -68,7 +68,10 @@ def create_partnership(
 ) -> Partnership:
     """Record that two organisations work together; the pair is unordered."""
     pair = {body.a, body.b}
-    existed = any({p.a, p.b} == pair for p in list_partnerships(broker, body.a))
+    try:
+        existed = any({p.a, p.b} == pair for p in list_partnerships(broker, body.a))
+    except NotFound:
+        existed = False  # saving names the unknown organisation
     try:
         saved = save_partnership(broker, body.model_dump())
     except ValidationFailed as error:
