@@ -412,3 +412,74 @@ def synth(
         f"Wrote {len(data['organisations'])} organisations and "
         f"{len(data['partnerships'])} partnerships to {out_path}."
     )
+
+
+@app.command()
+def evaluate(
+    k: Annotated[int, typer.Option("--k", min=1, help="The cutoff for recall and nDCG.")] = 10,
+    folds: Annotated[
+        int | None, typer.Option(min=2, help="Seeded k-fold instead of leave-one-out.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for folds, baselines and intervals.")] = 0,
+    plot: Annotated[Path | None, typer.Option(help="Write a PNG of the metrics here.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Held-out match quality of the engine against baselines and ablations."""
+    from broker.matching.evaluation import plot_results
+    from broker.services.evaluation import evaluate as run
+
+    with _broker(db) as broker:
+        report, results = run(broker, k=k, fold_count=folds, seed=seed)
+    if plot is not None:
+        plot.write_bytes(plot_results(results, k=k))
+    if as_json:
+        _print_json(report)
+        return
+    metrics = ("recall@1", "recall@5", f"recall@{k}", "mrr", f"ndcg@{k}")
+    table = Table(
+        "method",
+        *metrics,
+        title=(
+            f"Finding {report['partnerships_evaluated']} hidden partnerships "
+            f"({report['queries']} queries, {report['protocol']}, {report['embedder']})"
+        ),
+        caption="mean [95% bootstrap interval]",
+    )
+    for method in report["methods"]:
+        cells = []
+        for metric in metrics:
+            value = method["overall"][metric]
+            cells.append(f"{value['mean']:.2f} [{value['low']:.2f}, {value['high']:.2f}]")
+        table.add_row(method["name"], *cells)
+    out.print(table)
+
+
+@app.command()
+def learn(
+    seed: Annotated[int, typer.Option(help="Seed for negative sampling and folds.")] = 0,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fit component weights from partnerships and feedback; the matcher uses them."""
+    from broker.services.evaluation import learn as fit
+
+    with _broker(db) as broker:
+        try:
+            found = fit(broker, seed=seed)
+        except ValueError as error:
+            err.print(f"[bold red]Cannot learn:[/] {error}")
+            raise typer.Exit(1) from None
+    if as_json:
+        _print_json(found)
+        return
+    table = Table("component", "learned weight", title="Learned weights (stored; now in use)")
+    for name, value in found["weights"].items():
+        table.add_row(name, f"{value:.3f}")
+    out.print(table)
+    auc = found["report"]["cross_validated_auc"]
+    out.print(
+        f"Cross-validated AUC {auc['mean']:.3f} ± {auc['std']:.3f} on "
+        f"{found['report']['positives']} positives and {found['report']['negatives']} negatives; "
+        f"default weights: {found['report']['default_weights_auc']}."
+    )

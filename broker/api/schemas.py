@@ -35,17 +35,21 @@ from broker.vocabulary import (
     check_tags,
 )
 
+# Patterns must mean the same to the Rust engine that checks them and to the
+# ECMA-262 engines that read the OpenAPI document: their \s differ on U+0085
+# and U+FEFF, so those are named outright.
+SPACE = r"\s\x85\ufeff"
 # Free texts may hold any character but the control characters the domain
 # refuses (tab, line feed and carriage return are allowed).
 PLAIN_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 # The same, with at least one character that is not white space.
 NON_BLANK_TEXT = (
     r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*"
-    r"[^\s\x00-\x1f\x7f]"
+    rf"[^{SPACE}\x00-\x1f\x7f]"
     r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 )
-WEBSITE = r"^https?://\S+$"
-EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+WEBSITE = rf"^https?://[^{SPACE}]+$"
+EMAIL = rf"^[^@{SPACE}]+@[^@{SPACE}]+\.[^@{SPACE}]+$"
 Verdict = Literal["accepted", "declined", "contacted"]
 
 
@@ -89,7 +93,7 @@ def _whole(value: Any) -> Any:
     return value
 
 
-Year = Annotated[int, BeforeValidator(_whole), Field(ge=1900, le=2100)]
+Year = Annotated[int, Field(ge=1900, le=2100), BeforeValidator(_whole)]
 OrganisationId = Annotated[
     str, Field(pattern=ID_PATTERN, examples=["university-of-bath"])
 ]

@@ -48,8 +48,11 @@ GAP_COLOUR = "#d62728"
 # Up to this many organisations the network is laid out by force-directed
 # springs; above it by communities (springs are quadratic in the nodes).
 SPRING_LIMIT = 600
-# Largest community laid out by springs inside its disc in the packed layout.
+# In the packed layout, the largest communities (up to this many members, and
+# this many communities) are laid out by springs inside their discs; the
+# others are scattered, which costs nothing.
 COMMUNITY_SPRING_LIMIT = 150
+SPRING_COMMUNITIES = 40
 
 
 def _parts(
@@ -82,12 +85,17 @@ def _render(figure: Figure, image_format: ImageFormat) -> bytes:
 
 
 def _disc(
-    H: nx.Graph, members: Sequence[Hashable], radius: float, seed: int
+    H: nx.Graph,
+    members: Sequence[Hashable],
+    radius: float,
+    seed: int,
+    *,
+    springs: bool,
 ) -> dict[Hashable, Position]:
     """Positions of one community's members within a disc of ``radius``."""
     if len(members) == 1:
         return {members[0]: (0.0, 0.0)}
-    if len(members) <= COMMUNITY_SPRING_LIMIT:
+    if springs and len(members) <= COMMUNITY_SPRING_LIMIT:
         found = nx.spring_layout(
             H.subgraph(members), seed=seed, weight="weight", scale=radius
         )
@@ -108,8 +116,9 @@ def _community_layout(
 
     A community's disc has an area proportional to its size; discs are laid
     largest first along a sunflower spiral whose radius grows with the area
-    already placed, so they rarely overlap. Members are laid out by springs
-    inside small discs and scattered (seeded) in large ones. Organisations
+    already placed, so they rarely overlap. Members of the largest
+    communities are laid out by springs inside their discs when small
+    enough, and scattered (seeded) otherwise. Organisations
     with no partners fill a grid to the right.
     """
     by_id = {str(n): n for n in G}
@@ -125,7 +134,8 @@ def _community_layout(
         spiral = 0.0 if i == 0 else 1.15 * math.sqrt(placed + community.size) + radius
         cx, cy = spiral * math.cos(i * golden), spiral * math.sin(i * golden)
         members = [by_id[m] for m in community.members]
-        for n, (x, y) in _disc(G, members, radius, seed + i).items():
+        springs = i < SPRING_COMMUNITIES
+        for n, (x, y) in _disc(G, members, radius, seed + i, springs=springs).items():
             positions[n] = (cx + x, cy + y)
         placed += community.size
         right = max(right, cx + radius)
@@ -274,6 +284,17 @@ def draw_network(
         zorder=2,
     )
     _scatter_kinds(ax, G, positions, _node_size(G.number_of_nodes()))
+    alone = [n for n in G if G.degree(n) == 0]
+    if alone and G.number_of_nodes() > SPRING_LIMIT:
+        x = min(positions[n][0] for n in alone)
+        y = max(positions[n][1] for n in alone)
+        ax.annotate(
+            f"{len(alone)} organisations with no partners",
+            (x, y),
+            fontsize=8,
+            xytext=(0, 8),
+            textcoords="offset points",
+        )
 
     if isinstance(plan_or_graph, RegionalPlan):
         for lead in plan_or_graph.lead_candidates[:5]:

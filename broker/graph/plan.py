@@ -23,10 +23,11 @@ import time
 from collections import Counter
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
+from scipy.spatial import cKDTree
 
 from broker.geo import EARTH_RADIUS_KM
 from broker.graph.brokerage import (
@@ -44,9 +45,6 @@ from broker.graph.build import (
     region_members,
 )
 from broker.vocabulary import KIND_LABELS, KINDS, REGIONS, TARGET_GROUPS, label
-
-if TYPE_CHECKING:
-    from sklearn.neighbors import BallTree
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +250,14 @@ def _community_label(G: nx.Graph, members: Collection[Hashable]) -> str:
     return f"around {_name(G, hub)}"
 
 
+def _kind_counts(H: nx.Graph, members: Iterable[Hashable]) -> dict[str, int]:
+    """How many members of each kind, in the order of the kinds vocabulary."""
+    found = Counter(str(H.nodes[n].get("kind")) for n in members)
+    ordered = {kind: found[kind] for kind in KINDS if found[kind]}
+    ordered.update({k: v for k, v in sorted(found.items()) if k not in ordered})
+    return ordered
+
+
 def communities_of(H: nx.Graph, *, seed: int = 0) -> tuple[Community, ...]:
     """Return the Louvain communities of a graph, largest first.
 
@@ -281,17 +287,28 @@ def communities_of(H: nx.Graph, *, seed: int = 0) -> tuple[Community, ...]:
         (sorted(map(str, members)) for members in found), key=lambda m: (-len(m), m[0])
     )
     by_id = {str(n): n for n in H}
+    community_of = {by_id[i]: index for index, ids in enumerate(groups) for i in ids}
+
+    # One pass over the edges for each community's ties and hub.
+    ties: Counter[int] = Counter()
+    inside_degree: Counter[Hashable] = Counter()
+    for u, v in H.edges():
+        if community_of[u] == community_of[v]:
+            ties[community_of[u]] += 1
+            inside_degree[u] += 1
+            inside_degree[v] += 1
+
     communities = []
     for index, ids in enumerate(groups):
         members = [by_id[i] for i in ids]
-        inside = set(members)
+        hub = min(members, key=lambda n: (-inside_degree[n], str(n)))
         communities.append(
             Community(
                 index=index,
-                label=_community_label(H, members),
+                label=_name(H, hub) if len(ids) == 1 else f"around {_name(H, hub)}",
                 members=tuple(ids),
-                kinds=dict(Counter(H.nodes[n].get("kind") for n in members)),
-                partnerships=H.subgraph(inside).number_of_edges(),
+                kinds=_kind_counts(H, members),
+                partnerships=ties[index],
                 target_groups=_in_vocabulary_order(
                     t for n in members for t in _tags(H, n)
                 ),
@@ -363,10 +380,11 @@ def lead_candidates(
         if len(spans - {None}) > 1:
             reasons.append(f"has partners in {len(spans - {None})} communities")
         if reached:
-            reasons.append(
-                f"reaches {len(reached)} target groups: {_labels(reached[:3])}"
-                + (f" and {len(reached) - 3} more" if len(reached) > 3 else "")
-            )
+            shown = ", ".join(label("target_groups", t) for t in reached[:3])
+            more = f" and {len(reached) - 3} more" if len(reached) > 3 else ""
+            if len(reached) <= 3:
+                shown = _labels(reached)
+            reasons.append(f"reaches {len(reached)} target groups: {shown}{more}")
         data = H.nodes[n]
         found.append(
             LeadCandidate(
@@ -511,12 +529,21 @@ def bridging_links(
     return kept
 
 
-def _provider_trees(G: nx.Graph) -> dict[str, tuple[BallTree, list[Hashable]]]:
-    """One haversine BallTree per target group over the located providers."""
-    # Imported here: scikit-learn takes seconds to import, and only coverage
-    # gaps need it.
-    from sklearn.neighbors import BallTree
+def _unit_vectors(lat_lon: np.ndarray) -> np.ndarray:
+    """Points on the unit sphere for (lat, lon) rows in degrees."""
+    lat, lon = np.radians(lat_lon[:, 0]), np.radians(lat_lon[:, 1])
+    return np.column_stack(
+        [np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]
+    )
 
+
+def _provider_trees(G: nx.Graph) -> dict[str, tuple[cKDTree, list[Hashable]]]:
+    """One k-d tree per target group over the located providers.
+
+    Points are on the unit sphere, so the straight-line (chord) distance c
+    that the tree measures gives the great-circle distance 2R asin(c / 2)
+    exactly, without a haversine metric.
+    """
     points: dict[str, list[tuple[float, float]]] = {}
     owners: dict[str, list[Hashable]] = {}
     for n, data in G.nodes(data=True):
@@ -529,7 +556,7 @@ def _provider_trees(G: nx.Graph) -> dict[str, tuple[BallTree, list[Hashable]]]:
             points.setdefault(tag, []).append((lat, lon))
             owners.setdefault(tag, []).append(n)
     return {
-        tag: (BallTree(np.radians(np.asarray(coords)), metric="haversine"), owners[tag])
+        tag: (cKDTree(_unit_vectors(np.asarray(coords))), owners[tag])
         for tag, coords in points.items()
     }
 
@@ -551,7 +578,8 @@ def coverage_gaps(
     - ``"organisation"``: a school or learner group of the region with
       target groups that none of its partners serves and no university or
       TSO anywhere (any region) lists within ``max_km`` km, by great-circle
-      distance on a haversine BallTree. Severity: how many of its target
+      distance through one k-d tree per target group (no all-pairs
+      distances). Severity: how many of its target
       groups are unserved; ``nearest_km`` is the distance to the nearest
       provider of any of them (None when there is none with coordinates).
 
@@ -614,14 +642,15 @@ def _coverage_gaps(
             if not asking_here or tag not in trees:
                 continue
             tree, owners = trees[tag]
-            coords = np.radians(
-                [[G.nodes[n]["lat"], G.nodes[n]["lon"]] for n in asking_here]
+            coords = np.asarray(
+                [(G.nodes[n]["lat"], G.nodes[n]["lon"]) for n in asking_here]
             )
-            distance, index = tree.query(coords, k=1)
-            for n, radians, i in zip(
-                asking_here, distance[:, 0], index[:, 0], strict=True
+            chord, index = tree.query(_unit_vectors(coords), k=1)
+            km = 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0.0, 1.0))
+            for n, found, i in zip(
+                asking_here, km.tolist(), index.tolist(), strict=True
             ):
-                nearest[(n, tag)] = (float(radians) * EARTH_RADIUS_KM, owners[i])
+                nearest[(n, tag)] = (found, owners[i])
 
     for n, tags in remaining.items():
         data = G.nodes[n]

@@ -19,6 +19,7 @@ from broker.matching.index import Probe, ProfileIndex, probe
 from broker.matching.scoring import (
     KIND_RULES,
     Filters,
+    allowed_rows,
     check_filters,
     exclusions,
     harmonic,
@@ -153,22 +154,22 @@ def _network_reason(index: ProfileIndex, probe: Probe, row: int, value: float) -
 
 
 def _fit_reasons(
-    probe: Probe, other_offers: bool, other_needs: bool, forward: float, backward: float
+    index: ProfileIndex, probe: Probe, row: int, forward: float, backward: float
 ) -> list[tuple[float, str]]:
     """Phrase both directions of complementarity by the texts that were compared.
 
     A direction where aims stood in on both sides is left out: it would only
     repeat the aims reason.
     """
-    own = probe.organisation
+    other_offers, other_needs = index.has_offers[row], index.has_needs[row]
     their_offer = "what they offer" if other_offers else "their aims"
-    your_need = "what you need" if own.needs else "your aims"
-    your_offer = "what you offer" if own.offers else "your aims"
+    your_need = "what you need" if probe.has_needs else "your aims"
+    your_offer = "what you offer" if probe.has_offers else "your aims"
     their_need = "what they need" if other_needs else "their aims"
     found = []
-    if forward >= RELATED and (other_offers or own.needs):
+    if forward >= RELATED and (other_offers or probe.has_needs):
         found.append((forward, f"{their_offer} {_degree(forward)}fits {your_need}"))
-    if backward >= RELATED and (own.offers or other_needs):
+    if backward >= RELATED and (probe.has_offers or other_needs):
         found.append((backward, f"{your_offer} {_degree(backward)}fits {their_need}"))
     return found
 
@@ -189,7 +190,6 @@ def reasons(
     activities (not a component) come last. The list is never empty: when
     nothing stands out it says how related the aims are.
     """
-    other = index.organisations[row]
     ranked: list[tuple[float, str]] = []
 
     def add(name: str, text: str, value: float | None = None) -> None:
@@ -199,13 +199,8 @@ def reasons(
 
     if forward["aims"] >= RELATED:
         add("aims", f"aims are {_degree(forward['aims'])}related")
-    for value, text in _fit_reasons(
-        probe,
-        bool(other.offers),
-        bool(other.needs),
-        forward["complementarity"],
-        backward_fit,
-    ):
+    fit = forward["complementarity"]
+    for value, text in _fit_reasons(index, probe, row, fit, backward_fit):
         add("complementarity", text, value)
     for name, text in _tag_reasons(index, probe, row).items():
         add(name, text, None if name in forward else 0.0)
@@ -315,7 +310,7 @@ def explain_pair(
     left_out = exclusions(
         index, own, filters, include_partners=include_partners, declined=declined
     )
-    allowed = ~np.logical_or.reduce(list(left_out.values()))
+    allowed = allowed_rows(left_out)
 
     values, backward_fit = pair_components(index, own, np.array([row]))
     forward = {name: float(v[0]) for name, v in values.items()}

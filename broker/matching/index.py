@@ -258,6 +258,16 @@ class Probe:
     point: np.ndarray
     overlap: Mapping[str, np.ndarray]
 
+    @property
+    def has_offers(self) -> bool:
+        """Whether the profile has an offers text of its own."""
+        return bool(np.any(self.offers))
+
+    @property
+    def has_needs(self) -> bool:
+        """Whether the profile has a needs text of its own."""
+        return bool(np.any(self.needs))
+
 
 def _codes(org: Organisation) -> tuple[int, int, int]:
     """Return the kind, reach and region codes of one organisation."""

@@ -17,6 +17,7 @@ from broker.errors import ProblemDetail, ValidationFailed
 from broker.matching.explain import distance_between, probe_is_partner, reasons
 from broker.matching.index import Probe, ProfileIndex, probe, probe_profile
 from broker.matching.scoring import (
+    allowed_rows,
     check_filters,
     exclusions,
     normalise_weights,
@@ -111,7 +112,7 @@ def _suggest(
     left_out = exclusions(
         index, query, filters, include_partners=include_partners, declined=declined
     )
-    allowed = ~np.logical_or.reduce(list(left_out.values()))
+    allowed = allowed_rows(left_out)
 
     pool = limit * DIVERSITY_POOL if diversity > 0 else limit
     ranking = rank(index, query, share, allowed, top=pool)
@@ -120,7 +121,7 @@ def _suggest(
         picked = diversify(index.aims[rows], scores, limit, diversity)
         rows, scores = rows[picked], scores[picked]
 
-    values, backward = pair_components(index, query, rows)
+    values, backward = pair_components(index, query, rows, ranking.symmetric)
     found = []
     for i, row in enumerate(rows.tolist()):
         forward = {name: float(column[i]) for name, column in values.items()}

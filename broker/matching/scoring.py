@@ -139,16 +139,13 @@ def exclusions(
     n = len(index)
     found: dict[str, np.ndarray] = {}
 
-    itself = np.zeros(n, dtype=bool)
-    if probe.row is not None:
-        itself[probe.row] = True
-    found["itself"] = itself
+    found["itself"] = _mask(n, [] if probe.row is None else [probe.row])
     found["kind rule"] = ~_ALLOWED[probe.kind][index.kinds]
 
     own_id = probe.organisation.id
     refused = set((declined or {}).get(own_id, ()))
     refused |= {other for other, ids in (declined or {}).items() if own_id in ids}
-    found["declined"] = _rows_mask(index, refused)
+    found["declined"] = _mask(n, [index.rows[i] for i in refused if i in index.rows])
 
     if filters.kind is not None:
         found["kind filter"] = index.kinds != KINDS.index(filters.kind)
@@ -164,17 +161,22 @@ def exclusions(
         found["target group filter"] = serves.toarray().ravel() == 0
 
     if not include_partners and probe.row is not None:
-        found["already partners"] = _rows_mask(index, index.partners_of(probe.row))
+        found["already partners"] = _mask(n, index.partners_of(probe.row))
     return found
 
 
-def _rows_mask(index: ProfileIndex, members: set[str] | np.ndarray) -> np.ndarray:
-    """Return a mask of the given rows, or of the given ids that are indexed."""
-    mask = np.zeros(len(index), dtype=bool)
-    if isinstance(members, np.ndarray):
-        mask[members] = True
-    else:
-        mask[[index.rows[i] for i in members if i in index.rows]] = True
+def allowed_rows(left_out: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Return the mask of rows that no exclusion leaves out."""
+    blocked = np.zeros(len(next(iter(left_out.values()))), dtype=bool)
+    for mask in left_out.values():
+        blocked |= mask
+    return ~blocked
+
+
+def _mask(n: int, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+    """Return a mask of n rows, true at the given ones."""
+    mask = np.zeros(n, dtype=bool)
+    mask[np.asarray(rows, dtype=np.int64)] = True
     return mask
 
 
@@ -205,19 +207,23 @@ def symmetric_components(
 
 
 def pair_components(
-    index: ProfileIndex, probe: Probe, rows: np.ndarray
+    index: ProfileIndex,
+    probe: Probe,
+    rows: np.ndarray,
+    known: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Return every component A -> B for the rows, and complementarity B -> A."""
-    found = symmetric_components(index, probe, rows)
+    """Return every component A -> B for the rows, and complementarity B -> A.
+
+    ``known`` holds components already computed for every row (as a ranking
+    does); the others are computed for these rows.
+    """
+    known = known or {}
+    missing = [name for name in SYMMETRIC if name not in known]
+    found = symmetric_components(index, probe, rows, missing)
+    found.update({name: values[rows] for name, values in known.items()})
     forward, backward = complementarity_both(index, probe, rows)
     found["complementarity"] = forward
     return {name: found[name] for name in C.COMPONENTS}, backward
-
-
-def _standing(text: np.ndarray, aims: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Return a probe's text, or its aims when the text is empty, and which."""
-    own = bool(np.any(text != 0))
-    return (text if own else aims), own
 
 
 def complementarity_both(
@@ -228,10 +234,10 @@ def complementarity_both(
     own_offers, own_needs = index.has_offers[rows], index.has_needs[rows]
     offers = np.where(own_offers[:, None], index.offers[rows], aims)
     needs = np.where(own_needs[:, None], index.needs[rows], aims)
-    need, own_need = _standing(probe.needs, probe.aims)
-    offer, own_offer = _standing(probe.offers, probe.aims)
-    forward = C.complementarity(offers, own_offers, need, own_need)
-    backward = C.complementarity(needs, own_needs, offer, own_offer)
+    need = probe.needs if probe.has_needs else probe.aims
+    offer = probe.offers if probe.has_offers else probe.aims
+    forward = C.complementarity(offers, own_offers, need, probe.has_needs)
+    backward = C.complementarity(needs, own_needs, offer, probe.has_offers)
     return forward, backward
 
 
@@ -243,12 +249,12 @@ def complementarity_ceilings(
     From the index's sketch; the candidates' own fallback discount is left
     out (it is at most 1), the probe's is kept.
     """
-    need, own_need = _standing(probe.needs, probe.aims)
-    offer, own_offer = _standing(probe.offers, probe.aims)
+    need = probe.needs if probe.has_needs else probe.aims
+    offer = probe.offers if probe.has_offers else probe.aims
     forward = np.minimum(index.sketch.bound("offers", need), 1.0)
     backward = np.minimum(index.sketch.bound("needs", offer), 1.0)
-    forward *= 1.0 - C.FALLBACK_DISCOUNT * (not own_need)
-    backward *= 1.0 - C.FALLBACK_DISCOUNT * (not own_offer)
+    forward *= 1.0 - C.FALLBACK_DISCOUNT * (not probe.has_needs)
+    backward *= 1.0 - C.FALLBACK_DISCOUNT * (not probe.has_offers)
     return forward, backward
 
 
@@ -270,6 +276,7 @@ class Ranking:
     score: np.ndarray
     forward: np.ndarray
     backward: np.ndarray
+    symmetric: Mapping[str, np.ndarray]
 
 
 def rank(
@@ -285,20 +292,32 @@ def rank(
     an upper bound of complementarity from the index's low-rank sketch;
     together they bound each row's reciprocal score (through the arithmetic
     mean of the two directions, never below their harmonic mean). The rows
-    with the highest bounds are scored exactly, and the shortlist is widened until
-    the ``top``-th exact score is at least the bound of every row left out,
-    so the first ``top`` rows are those a full exact scan would give. With
-    ``top`` None every allowed row is scored exactly.
+    with the highest bounds are scored exactly, and that shortlist is
+    widened until the ``top``-th exact score is at least the bound of every
+    row left out, so the first ``top`` rows are those a full exact scan
+    would give. With ``top`` None every allowed row is scored exactly.
     """
     candidates = np.flatnonzero(allowed)
     names = [name for name in SYMMETRIC if weights[name] > 0]
+    symmetric = symmetric_components(index, probe, slice(None), names)
     partial = np.zeros(len(index), dtype=np.float32)
-    for name, values in symmetric_components(index, probe, slice(None), names).items():
+    for name, values in symmetric.items():
         partial += np.float32(weights[name]) * values
     weight = np.float32(weights["complementarity"])
 
+    def exact(rows: np.ndarray) -> Ranking:
+        """Score the rows exactly, both ways, and sort them best first."""
+        forward_fit, backward_fit = complementarity_both(index, probe, rows)
+        forward = partial[rows] + weight * forward_fit
+        backward = partial[rows] + weight * backward_fit
+        score = harmonic(forward, backward)
+        order = np.lexsort((rows, -score))
+        return Ranking(
+            rows[order], score[order], forward[order], backward[order], symmetric
+        )
+
     if top is None or max(SHORTLIST, 4 * top) >= len(candidates):
-        return _exact(index, probe, candidates, partial, weight)
+        return exact(candidates)
     size = max(SHORTLIST, 4 * top)
 
     # The arithmetic mean of the two directions bounds their harmonic mean.
@@ -307,33 +326,18 @@ def rank(
     ceiling[~allowed] = -np.inf
     while size < len(candidates):
         order = np.argpartition(-ceiling, size)
-        ranking = _exact(index, probe, order[:size], partial, weight)
+        ranking = exact(order[:size])
         if ranking.score[top - 1] >= ceiling[order[size]]:
             return ranking
         size *= 4
-    return _exact(index, probe, candidates, partial, weight)
-
-
-def _exact(
-    index: ProfileIndex,
-    probe: Probe,
-    rows: np.ndarray,
-    partial: np.ndarray,
-    weight: np.float32,
-) -> Ranking:
-    """Score the rows exactly, both ways, and sort them best first."""
-    forward_fit, backward_fit = complementarity_both(index, probe, rows)
-    forward = partial[rows] + weight * forward_fit
-    backward = partial[rows] + weight * backward_fit
-    score = harmonic(forward, backward)
-    order = np.lexsort((rows, -score))
-    return Ranking(rows[order], score[order], forward[order], backward[order])
+    return exact(candidates)
 
 
 __all__ = [
     "KIND_RULES",
     "Filters",
     "Ranking",
+    "allowed_rows",
     "check_filters",
     "complementarity_both",
     "exclusions",

@@ -110,7 +110,11 @@ def build_plan(broker: Broker, region: str) -> RegionalPlan:
     started = time.perf_counter()
     snapshot = broker.snapshot()
     graph = graph_of(broker)
-    candidates = []
+    candidates = [
+        (p.a, p.b, 1.0, ("a proposed partnership on record",))
+        for p in snapshot.partnerships
+        if p.status == "proposed"
+    ]
     for asker in _askers(graph, region):
         for item in suggest(
             snapshot.index,

@@ -9,7 +9,7 @@ import pytest
 
 from broker.geo import haversine_km
 from broker.matching import components as C
-from broker.matching.index import probe, unit_points
+from broker.matching.index import ProfileIndex, probe, unit_points
 from broker.matching.scoring import complementarity_both, symmetric_components
 from broker.settings import DEFAULT_WEIGHTS
 from broker.vocabulary import REACHES
@@ -25,7 +25,7 @@ from tests.matching.factories import (
 LOCAL, REGIONAL, NATIONAL = (REACHES.index(r) for r in REACHES)
 
 
-def _scores(index, org_id: str, name: str) -> dict[str, float]:
+def _scores(index: ProfileIndex, org_id: str, name: str) -> dict[str, float]:
     """One component of org_id against every row, by id."""
     values = symmetric_components(index, probe(index, org_id), slice(None), [name])
     return {

@@ -15,7 +15,7 @@ from broker.matching.embedders import Embedder, TfidfEmbedder, load_embedder, te
 
 AIMS = [
     "Physics masterclasses that encourage girls to study physics at university",
-    "Encouraging young women into physics degrees through after-school clubs",
+    "Encouraging girls to study physics degrees through after-school clubs",
     "Affordable housing advice for tenants facing eviction",
     "   ",
 ]
@@ -110,6 +110,7 @@ def test_minilm_progress_bar(
 
 
 @pytest.mark.model
+@pytest.mark.slow
 def test_static_is_distilled_once_then_loaded(
     static_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -120,7 +121,8 @@ def test_static_is_distilled_once_then_loaded(
     _check_vectors(embedder)
 
     def refuse(source: Path, target: Path) -> None:
-        raise AssertionError("distilled twice")
+        msg = "distilled twice"
+        raise AssertionError(msg)
 
     monkeypatch.setattr(embedders, "_distil", refuse)
     assert load_embedder("static", static_cache).name == embedder.name

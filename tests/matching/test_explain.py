@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import numpy as np
 import pytest
 
 from broker.errors import ValidationFailed
-from broker.matching import explain_pair, suggest
+from broker.matching import ProfileIndex, explain_pair, suggest
 from broker.matching.scoring import harmonic
 from broker.settings import DEFAULT_WEIGHTS
 from tests.matching.factories import BRISTOL, DURHAM, index_of, links, org, topic
@@ -17,7 +18,7 @@ from tests.matching.factories import BRISTOL, DURHAM, index_of, links, org, topi
 WEIGHTS = DEFAULT_WEIGHTS
 
 
-def _reasons(index, a: str, b: str) -> list[str]:
+def _reasons(index: ProfileIndex, a: str, b: str) -> list[str]:
     found = suggest(index, a, weights=WEIGHTS, include_partners=True, limit=50)
     return next(s.reasons for s in found if s.id == b)
 
@@ -130,7 +131,7 @@ def test_reasons_are_never_empty() -> None:
     assert _reasons(index, "a", "b") == ["aims are loosely related (0.00)"]
 
 
-def _pair_index():
+def _pair_index() -> ProfileIndex:
     return index_of(
         [
             org("me", "hei", target_groups=["mature"]),
@@ -158,7 +159,7 @@ def _pair_index():
         ("third", {"max_km": 50}, "filtered out: not known to be within 50 km"),
     ],
 )
-def test_why_b_is_or_is_not_listed(b: str, kwargs: dict, why: str) -> None:
+def test_why_b_is_or_is_not_listed(b: str, kwargs: dict[str, Any], why: str) -> None:
     found = explain_pair(_pair_index(), "me", b, weights=WEIGHTS, **kwargs)
     assert re.match(why, found.why)
     assert found.in_list == why.endswith("top 10")

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pytest
 
 from broker.errors import NotFound, ValidationFailed
-from broker.matching import COMPONENTS, KIND_RULES, suggest, suggest_for_profile
+from broker.matching import (
+    COMPONENTS,
+    KIND_RULES,
+    ProfileIndex,
+    Suggestion,
+    suggest,
+    suggest_for_profile,
+)
 from broker.matching.index import build_index, probe
 from broker.matching.scoring import SHORTLIST, normalise_weights, rank
 from broker.settings import DEFAULT_WEIGHTS
@@ -26,11 +34,11 @@ from tests.matching.factories import (
 WEIGHTS = DEFAULT_WEIGHTS
 
 
-def _ids(found: list) -> list[str]:
+def _ids(found: list[Suggestion]) -> list[str]:
     return [s.id for s in found]
 
 
-def _reciprocity():
+def _reciprocity() -> ProfileIndex:
     """A school that needs mentoring and offers funding, and three charities."""
     school = org("school", "school", needs="mentoring", offers="funding")
     mutual = org("mutual", offers="mentoring", needs="funding")
@@ -105,7 +113,7 @@ def test_an_organisation_is_never_suggested_to_itself() -> None:
     assert _ids(suggest(index, "a", weights=WEIGHTS)) == ["b"]
 
 
-def _spread():
+def _spread() -> ProfileIndex:
     return index_of(
         [
             org("me", "hei"),
@@ -146,7 +154,7 @@ def test_limit() -> None:
         ({"diversity": 2}, "use 0 to 1"),
     ],
 )
-def test_bad_filters_name_the_fix(filters: dict, message: str) -> None:
+def test_bad_filters_name_the_fix(filters: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationFailed, match=message):
         suggest(_spread(), "me", weights=WEIGHTS, **filters)
 
@@ -173,7 +181,7 @@ def test_weights_are_normalised_and_missing_ones_weigh_nothing() -> None:
         ({"aims": 0}, "all weights are 0"),
     ],
 )
-def test_bad_weights(weights: dict, message: str) -> None:
+def test_bad_weights(weights: dict[str, float], message: str) -> None:
     with pytest.raises(ValidationFailed, match=message):
         normalise_weights(weights)
 
@@ -237,7 +245,10 @@ def test_what_if_for_a_revised_profile_keeps_its_partners() -> None:
     assert _ids(found) == ["c"]
 
 
-def test_shortlist_gives_the_same_top_as_a_full_scan() -> None:
+@pytest.mark.parametrize(
+    "weights", [DEFAULT_WEIGHTS, {"complementarity": 1.0, "aims": 0.1}]
+)
+def test_shortlist_gives_the_same_top_as_a_full_scan(weights: dict[str, float]) -> None:
     rng = np.random.default_rng(7)
     n, width = SHORTLIST * 6, 96
     regions = list(REGIONS)
@@ -264,7 +275,7 @@ def test_shortlist_gives_the_same_top_as_a_full_scan() -> None:
     index = build_index(
         organisations, vectors, links([(f"o{a}", f"o{b}") for a, b in pairs if a != b])
     )
-    share = normalise_weights(WEIGHTS)
+    share = normalise_weights(weights)
     for query in ("o0", "o1", "o2", "o3"):
         found = probe(index, query)
         allowed = np.ones(n, dtype=bool)
