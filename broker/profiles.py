@@ -120,7 +120,7 @@ class Organisation(BaseModel):
             raise ValueError(msg)
         if not all(isinstance(v, str) for v in value):
             return value
-        return tuple(_checked_tags(info.field_name, value))
+        return tuple(_checked_tags(info.field_name, list(value)))
 
     @field_validator("region", mode="before")
     @classmethod
@@ -207,7 +207,9 @@ _ALLOWED: Mapping[str, str] = {
 }
 
 
-def problems_from(error: ValidationError, row: int | None = None) -> list[ProblemDetail]:
+def problems_from(
+    error: ValidationError, row: int | None = None
+) -> list[ProblemDetail]:
     """Translate a pydantic error into problems that name field and fix."""
     problems: list[ProblemDetail] = []
     for item in error.errors():
@@ -219,14 +221,19 @@ def problems_from(error: ValidationError, row: int | None = None) -> list[Proble
             problems.append(ProblemDetail(field, inner.problem, inner.fix, row))
             continue
         fix = _FIXES.get(item["type"], "correct the value")
-        if top in _ALLOWED and item["type"] in {"literal_error", "string_pattern_mismatch"}:
+        if top in _ALLOWED and item["type"] in {
+            "literal_error",
+            "string_pattern_mismatch",
+        }:
             fix = f"use {_ALLOWED[top]}"
         if item["type"] == "value_error":
             fix = message
         shown = item.get("input")
         if isinstance(shown, str) and len(shown) > 60:
             shown = shown[:57] + "..."
-        problem = message if item["type"] == "value_error" else f"{message} (got {shown!r})"
+        problem = (
+            message if item["type"] == "value_error" else f"{message} (got {shown!r})"
+        )
         if item["type"] == "missing":
             problem = "missing"
         problems.append(ProblemDetail(field=field, problem=problem, fix=fix, row=row))

@@ -14,7 +14,7 @@ The figures here are chosen to look like the sector, not measured from it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,12 +65,29 @@ STAGES_BY_KIND = {
     "learner_group": [["ks3"], ["ks4"], ["ks5"], ["adult"]],
 }
 NAME_PARTS = {
-    "school": ["Academy", "High School", "Primary School", "College", "Community School"],
-    "tso": ["Science Trust", "Learning Partnership", "STEM Hub", "Youth Charity",
-            "Discovery Centre", "Engineering Club", "Maths Circle"],
+    "school": [
+        "Academy",
+        "High School",
+        "Primary School",
+        "College",
+        "Community School",
+    ],
+    "tso": [
+        "Science Trust",
+        "Learning Partnership",
+        "STEM Hub",
+        "Youth Charity",
+        "Discovery Centre",
+        "Engineering Club",
+        "Maths Circle",
+    ],
     "hei": ["University", "Institute of Technology", "College of Science"],
-    "learner_group": ["Young Scientists", "Pupils Network", "Learners Forum",
-                      "Youth Group"],
+    "learner_group": [
+        "Young Scientists",
+        "Pupils Network",
+        "Learners Forum",
+        "Youth Group",
+    ],
 }
 OPENINGS = [
     "We want {groups} in {town} to see {subjects} as a path to university.",
@@ -129,15 +146,25 @@ def uk_towns(min_population: int = 5000) -> list[Town]:
         if region is None:
             continue
         towns.append(
-            Town(city["name"], city["latitude"], city["longitude"], city["population"], region)
+            Town(
+                city["name"],
+                city["latitude"],
+                city["longitude"],
+                city["population"],
+                region,
+            )
         )
     return sorted(towns, key=lambda t: -t.population)
 
 
-def _pick(rng: np.random.Generator, weights: dict[str, float], count: int) -> list[str]:
+def _pick(
+    rng: np.random.Generator, weights: Mapping[str, float], count: int
+) -> list[str]:
     names = list(weights)
     p = np.array([weights[n] for n in names], dtype=float)
-    chosen = rng.choice(len(names), size=min(count, len(names)), replace=False, p=p / p.sum())
+    chosen = rng.choice(
+        len(names), size=min(count, len(names)), replace=False, p=p / p.sum()
+    )
     return [names[i] for i in chosen]
 
 
@@ -148,10 +175,14 @@ def _phrase(tags: Sequence[str], field: str) -> str:
     return ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-def _profile(rng: np.random.Generator, number: int, kind: str, town: Town) -> dict[str, Any]:
+def _profile(
+    rng: np.random.Generator, number: int, kind: str, town: Town
+) -> dict[str, Any]:
     groups = _pick(rng, TARGET_WEIGHTS, int(rng.integers(1, 4)))
     subjects = _pick(rng, SUBJECT_WEIGHTS, int(rng.integers(1, 3)))
-    activities = list(rng.choice(list(ACTIVITIES), size=int(rng.integers(1, 4)), replace=False))
+    activities = list(
+        rng.choice(list(ACTIVITIES), size=int(rng.integers(1, 4)), replace=False)
+    )
     stages = STAGES_BY_KIND[kind][int(rng.integers(len(STAGES_BY_KIND[kind])))]
     reaches = REACH_SHARES[kind]
     reach = str(rng.choice(list(reaches), p=list(reaches.values())))
@@ -204,7 +235,8 @@ def _partnerships(
         shared = [
             j
             for j in np.atleast_1d(near)
-            if j != i and set(profiles[i]["target_groups"]) & set(profiles[j]["target_groups"])
+            if j != i
+            and set(profiles[i]["target_groups"]) & set(profiles[j]["target_groups"])
         ]
         if shared:
             j = int(shared[int(rng.integers(len(shared)))])
@@ -222,7 +254,9 @@ def _partnerships(
     ]
 
 
-def synthesise(count: int, *, seed: int = 0, partnerships_per_org: float = 1.5) -> dict[str, Any]:
+def synthesise(
+    count: int, *, seed: int = 0, partnerships_per_org: float = 1.5
+) -> dict[str, Any]:
     """A synthetic import object of ``count`` organisations and their partnerships."""
     rng = np.random.default_rng(seed)
     towns = uk_towns()

@@ -50,17 +50,40 @@ def postgres_server() -> Iterator[str]:
             os.chown(path, user.pw_uid, user.pw_gid)
     subprocess.run(
         _as_postgres(
-            [str(bin_dir / "initdb"), "-D", str(data), "-U", "broker", "-A", "trust",
-             "--no-sync", "-E", "UTF8"]
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "broker",
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ]
         ),
         check=True,
         capture_output=True,
     )
-    options = f"-k {socket_dir} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
+    options = (
+        f"-k {socket_dir} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
+    )
     subprocess.run(
         _as_postgres(
-            [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-t", "60",
-             "-l", str(root / "log"), "start"]
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                str(root / "log"),
+                "start",
+            ]
         ),
         check=True,
         capture_output=True,
@@ -69,7 +92,9 @@ def postgres_server() -> Iterator[str]:
         yield f"postgresql+psycopg://broker@/{{db}}?host={socket_dir}"
     finally:
         subprocess.run(
-            _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            _as_postgres(
+                [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+            ),
             check=False,
             capture_output=True,
         )

@@ -67,7 +67,9 @@ def test_a_rejected_load_lists_every_problem_and_writes_nothing(
 def test_orgs_filters_and_shows_one(cli: tuple[CliRunner, str]) -> None:
     invoke(cli, "load", str(FIXTURES / "report.json"))
 
-    code, stdout, _ = invoke(cli, "orgs", "--kind", "hei", "--region", "london", "--json")
+    code, stdout, _ = invoke(
+        cli, "orgs", "--kind", "hei", "--region", "london", "--json"
+    )
     found = json.loads(stdout)["organisations"]
     assert code == 0 and found
     assert {o["kind"] for o in found} == {"hei"}
@@ -90,7 +92,9 @@ def test_orgs_table_for_people(cli: tuple[CliRunner, str]) -> None:
     assert "learner_group" in stdout and "organisations" in stdout
 
 
-def test_synth_writes_a_loadable_file(cli: tuple[CliRunner, str], tmp_path: Path) -> None:
+def test_synth_writes_a_loadable_file(
+    cli: tuple[CliRunner, str], tmp_path: Path
+) -> None:
     out = tmp_path / "synth.json"
     code, _, _ = invoke(cli, "synth", str(out), "--orgs", "300", "--seed", "3")
     assert code == 0
@@ -106,9 +110,13 @@ def test_synth_writes_a_loadable_file(cli: tuple[CliRunner, str], tmp_path: Path
     assert json.loads(stdout)["organisations"]["created"] == 300
 
 
-def test_keys_are_shown_once_and_listed_without_secrets(cli: tuple[CliRunner, str]) -> None:
+def test_keys_are_shown_once_and_listed_without_secrets(
+    cli: tuple[CliRunner, str],
+) -> None:
     invoke(cli, "load", str(FIXTURES / "report.json"))
-    code, stdout, _ = invoke(cli, "keys", "create", "--role", "editor", "--org", "teach-first", "--json")
+    code, stdout, _ = invoke(
+        cli, "keys", "create", "--role", "editor", "--org", "teach-first", "--json"
+    )
     key = json.loads(stdout)["key"]
     assert code == 0 and key.startswith("brk_")
 

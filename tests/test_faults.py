@@ -27,20 +27,29 @@ def big_import(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _load(db: Path, source: Path) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, BROKER_EMBEDDER="tfidf", BROKER_LOG_LEVEL="WARNING")
-    return subprocess.Popen(
-        [sys.executable, "-m", "broker", "load", str(source), "--db", f"sqlite:///{db}"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+def _command(db: Path, source: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "broker",
+        "load",
+        str(source),
+        "--db",
+        f"sqlite:///{db}",
+    ]
+
+
+ENV = dict(os.environ, BROKER_EMBEDDER="tfidf", BROKER_LOG_LEVEL="WARNING")
 
 
 def _counts(db: Path) -> tuple[int, int, str]:
     with sqlite3.connect(db) as connection:
-        organisations = connection.execute("SELECT count(*) FROM organisations").fetchone()[0]
-        partnerships = connection.execute("SELECT count(*) FROM partnerships").fetchone()[0]
+        organisations = connection.execute(
+            "SELECT count(*) FROM organisations"
+        ).fetchone()[0]
+        partnerships = connection.execute(
+            "SELECT count(*) FROM partnerships"
+        ).fetchone()[0]
         integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
     return organisations, partnerships, integrity
 
@@ -51,7 +60,12 @@ def test_a_killed_load_is_all_or_nothing_and_can_be_rerun(
 ) -> None:
     db = tmp_path / "broker.db"
     expected = json.loads(big_import.read_text())
-    loader = _load(db, big_import)
+    loader = subprocess.Popen(
+        _command(db, big_import),
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(after_seconds)
     if loader.poll() is None:
         os.kill(loader.pid, signal.SIGKILL)
@@ -65,8 +79,10 @@ def test_a_killed_load_is_all_or_nothing_and_can_be_rerun(
             (len(expected["organisations"]), len(expected["partnerships"])),
         }
 
-    rerun = _load(db, big_import)
-    assert rerun.wait(timeout=300) == 0, rerun.stderr.read() if rerun.stderr else ""
+    rerun = subprocess.run(
+        _command(db, big_import), env=ENV, capture_output=True, text=True, timeout=300
+    )
+    assert rerun.returncode == 0, rerun.stderr
     assert _counts(db) == (
         len(expected["organisations"]),
         len(expected["partnerships"]),

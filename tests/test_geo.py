@@ -27,7 +27,9 @@ from broker.errors import ValidationFailed
     ],
 )
 def test_a_town_alone_gives_coordinates_and_region(town: str, region: str) -> None:
-    lat, lon, found = geo.locate(town=town, postcode=None, lat=None, lon=None, region=None)
+    lat, lon, found = geo.locate(
+        town=town, postcode=None, lat=None, lon=None, region=None
+    )
     assert found == region
     assert lat is not None and 49.8 < lat < 60.9
     assert lon is not None and -8.7 < lon < 1.8
@@ -80,7 +82,10 @@ def test_a_point_abroad_has_no_region() -> None:
 def test_bulk_distances_agree_with_geodesic() -> None:
     bath, bradford, london = (51.3751, -2.3617), (53.7939, -1.7521), (51.5085, -0.1257)
     bulk = geo.haversine_km(
-        bath[0], bath[1], np.array([bradford[0], london[0]]), np.array([bradford[1], london[1]])
+        bath[0],
+        bath[1],
+        np.array([bradford[0], london[0]]),
+        np.array([bradford[1], london[1]]),
     )
     exact = [geo.geodesic_km(bath, bradford), geo.geodesic_km(bath, london)]
     assert bulk == pytest.approx(exact, rel=0.005)

@@ -8,6 +8,8 @@ so the reverse score B -> A differs from A -> B only through it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from scipy import sparse
 
@@ -129,16 +131,21 @@ def complementarity(
 
 
 def tag_overlap(
-    matrix: np.ndarray | sparse.csr_matrix, query: np.ndarray
-) -> np.ndarray:
-    """Cosine of tag vectors whose rows are already unit length (or zero).
+    matrix: np.ndarray, query: np.ndarray, columns: Mapping[str, slice]
+) -> dict[str, np.ndarray]:
+    """Cosine of tag vectors, one field per block of columns, all at once.
 
+    Each field's rows are already unit length (or zero) on its own columns.
     Used for target groups (IDF-weighted, so a shared rare group counts more
     than a shared common one), subjects (broad tags spread over the specific
     ones, so "general-stem" partly matches "physics") and stages (neighbouring
     stages partly match). Range [0, 1]; no tags on either side gives 0.
     """
-    return np.asarray(matrix @ query, dtype=np.float32).ravel()
+    block = np.zeros((len(query), len(columns)), dtype=np.float32)
+    for i, where in enumerate(columns.values()):
+        block[where, i] = query[where]
+    found = np.asarray(matrix @ block, dtype=np.float32)
+    return {name: found[:, i] for i, name in enumerate(columns)}
 
 
 def chord_km(points: np.ndarray, point: np.ndarray) -> np.ndarray:
@@ -170,14 +177,13 @@ def geography(
     # REACHES runs from narrowest to widest, so the larger code reaches further;
     # look the pair's scale and floors up by the other side's reach.
     wider = np.maximum(reach, np.arange(len(REACHES)))
-    scale = _SCALES[wider][reaches]
-    floor = np.where(
-        same_region, _REGION_FLOORS[wider][reaches], _FLOORS[wider][reaches]
-    )
-    with np.errstate(invalid="ignore"):
-        near = np.exp(-distance_km.astype(np.float32) / scale)
+    near = distance_km.astype(np.float32)
+    near *= -1.0 / _SCALES[wider][reaches]
+    np.exp(near, out=near)
     near[np.isnan(near)] = UNKNOWN_GEOGRAPHY
-    return np.asarray(np.maximum(near, floor), dtype=np.float32)
+    floors = np.stack([_FLOORS[wider], _REGION_FLOORS[wider]])
+    found: np.ndarray = np.maximum(near, floors[same_region.astype(np.intp), reaches])
+    return found
 
 
 def network(
@@ -197,14 +203,25 @@ def network(
     if row is None or adjacency.indptr[row] == adjacency.indptr[row + 1]:
         return np.zeros(n, dtype=np.float32)
 
-    own = adjacency[[row]]
-    partners, weights = own.indices, own.data
-    around = adjacency[partners]
-    shared = sparse.csr_matrix(weights / np.log1p(strength[partners])) @ around
-    spread = sparse.csr_matrix(weights / strength[partners]) @ around
-    spread.data /= strength[spread.indices]
-    paths = spread @ adjacency
-    total = sparse.coo_matrix(shared + THIRD_ORDER * paths)
-    found = np.zeros(n, dtype=np.float32)
-    found[total.col] = -np.expm1(-total.data)
-    return found
+    partners = adjacency.indices[adjacency.indptr[row] : adjacency.indptr[row + 1]]
+    weights = adjacency.data[adjacency.indptr[row] : adjacency.indptr[row + 1]]
+    shared = _spread(adjacency, partners, weights / np.log1p(strength[partners]))
+    first = _spread(adjacency, partners, weights / strength[partners])
+    middle = np.flatnonzero(first)
+    paths = _spread(adjacency, middle, first[middle] / strength[middle])
+    total = shared + THIRD_ORDER * paths
+    return np.asarray(-np.expm1(-total), dtype=np.float32)
+
+
+def _spread(
+    adjacency: sparse.csr_matrix, rows: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """Return the weighted sum of the given rows of the matrix, dense."""
+    starts = adjacency.indptr[rows]
+    lengths = adjacency.indptr[rows + 1] - starts
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    picks = offsets + np.arange(lengths.sum())
+    values = np.repeat(weights, lengths) * adjacency.data[picks]
+    return np.bincount(
+        adjacency.indices[picks], weights=values, minlength=adjacency.shape[0]
+    )

@@ -153,7 +153,8 @@ def _queries(
             allowed = allowed_rows(exclusions(index, query, Filters()))
             if not allowed[index.rows[wanted]]:
                 continue
-            kinds = f"{query.organisation.kind}->{index.organisations[index.rows[wanted]].kind}"
+            other = index.organisations[index.rows[wanted]]
+            kinds = f"{query.organisation.kind}->{other.kind}"
             yield asker, wanted, kinds, allowed
 
 

@@ -26,7 +26,16 @@ log = logging.getLogger(__name__)
 
 PARTNERSHIP_WEIGHTS: Mapping[str, float] = {"active": 1.0, "past": 0.5}
 OVERLAP_FIELDS: tuple[str, ...] = ("target_groups", "subjects", "stages")
-SKETCH_RANK = 64
+_WIDTHS = (
+    len(VOCABULARIES["target_groups"]),
+    SUBJECT_SPACE.shape[1],
+    STAGE_SPACE.shape[1],
+)
+OVERLAP_COLUMNS: dict[str, slice] = {
+    name: slice(sum(_WIDTHS[:i]), sum(_WIDTHS[: i + 1]))
+    for i, name in enumerate(OVERLAP_FIELDS)
+}
+SKETCH_RANK = 32
 REGION_CODES = {region: code for code, region in enumerate(REGIONS)}
 
 
@@ -62,20 +71,20 @@ def tag_matrix(organisations: Sequence[Organisation]) -> sparse.csr_matrix:
     return sparse.csr_matrix((data, indices, indptr), shape=shape)
 
 
-def overlap_vectors(
-    tags: sparse.csr_matrix, target_idf: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Return the unit-length vectors that tag overlap is scored on, by field.
+def overlap_vectors(tags: sparse.csr_matrix, target_idf: np.ndarray) -> np.ndarray:
+    """Return the unit-length vectors that tag overlap is scored on, side by side.
 
     Target groups are weighted by inverse document frequency; subjects and
-    stages are spread over their related tags (see components).
+    stages are spread over their related tags (see components). Each field
+    is unit length on its own columns (``OVERLAP_COLUMNS``).
     """
     weighted = tags[:, _COLUMNS["target_groups"]] @ sparse.diags(target_idf)
-    return {
-        "target_groups": unit_rows(weighted.toarray()),
-        "subjects": unit_rows(tags[:, _COLUMNS["subjects"]] @ SUBJECT_SPACE),
-        "stages": unit_rows(tags[:, _COLUMNS["stages"]] @ STAGE_SPACE),
-    }
+    blocks = [
+        unit_rows(weighted.toarray()),
+        unit_rows(tags[:, _COLUMNS["subjects"]] @ SUBJECT_SPACE),
+        unit_rows(tags[:, _COLUMNS["stages"]] @ STAGE_SPACE),
+    ]
+    return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
 
 
 def unit_points(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
@@ -128,17 +137,22 @@ class Sketch:
     projection on ``basis`` (the leading directions of all of them) and the
     length of what is left over, so by Cauchy-Schwarz
     ``row . v <= low . (basis' v) + rest * |v - basis basis' v|`` for any v.
+    ``matrix`` holds offers low, needs low, offers rest and needs rest side
+    by side, so one product bounds both directions for every row.
     """
 
     basis: np.ndarray
-    low: Mapping[str, np.ndarray]
-    rest: Mapping[str, np.ndarray]
+    matrix: np.ndarray
 
-    def bound(self, field: str, vector: np.ndarray) -> np.ndarray:
-        """Return an upper bound of every row's dot product with ``vector``."""
-        low = self.basis.T @ vector
-        rest = _leftover(float(vector @ vector), float(low @ low))
-        return np.asarray(self.low[field] @ low + self.rest[field] * rest)
+    def bounds(self, need: np.ndarray, offer: np.ndarray) -> np.ndarray:
+        """Return (n, 2) upper bounds of each row's offers . need and needs . offer."""
+        rank = self.basis.shape[1]
+        query = np.zeros((2 * rank + 2, 2), dtype=np.float32)
+        for column, vector in enumerate((need, offer)):
+            low = self.basis.T @ vector
+            query[column * rank : (column + 1) * rank, column] = low
+            query[2 * rank + column, column] = _leftover(vector @ vector, low @ low)
+        return np.asarray(self.matrix @ query, dtype=np.float32)
 
 
 def _leftover(total: float | np.ndarray, kept: float | np.ndarray) -> np.ndarray:
@@ -146,27 +160,24 @@ def _leftover(total: float | np.ndarray, kept: float | np.ndarray) -> np.ndarray
     return np.asarray(np.sqrt(np.maximum(total - kept, 0.0)) + 1e-3, dtype=np.float32)
 
 
-def sketch_of(
-    aims: np.ndarray, texts: Mapping[str, tuple[np.ndarray, np.ndarray]]
-) -> Sketch:
-    """Build the sketch of the offers and needs, given each with its own-text flags."""
-    standing = {
-        name: np.where(own[:, None], matrix, aims)
-        for name, (matrix, own) in texts.items()
-    }
-    gram = sum(matrix.T.astype(np.float64) @ matrix for matrix in standing.values())
+def sketch_of(aims: np.ndarray, offers: np.ndarray, needs: np.ndarray) -> Sketch:
+    """Build the sketch of the offers and needs (aims standing in for empty ones)."""
+    standing = [
+        np.where(np.any(texts != 0, axis=1)[:, None], texts, aims)
+        for texts in (offers, needs)
+    ]
+    gram = sum(texts.T.astype(np.float64) @ texts for texts in standing)
     _, directions = np.linalg.eigh(np.asarray(gram))
     rank = min(SKETCH_RANK, aims.shape[1])
     basis = np.ascontiguousarray(directions[:, ::-1][:, :rank], dtype=np.float32)
-    low = {name: matrix @ basis for name, matrix in standing.items()}
-    rest = {
-        name: _leftover(
-            np.einsum("ij,ij->i", matrix, matrix),
-            np.einsum("ij,ij->i", low[name], low[name]),
+    low = [texts @ basis for texts in standing]
+    rest = [
+        _leftover(
+            np.einsum("ij,ij->i", texts, texts), np.einsum("ij,ij->i", part, part)
         )
-        for name, matrix in standing.items()
-    }
-    return Sketch(basis, low, rest)
+        for texts, part in zip(standing, low, strict=True)
+    ]
+    return Sketch(basis, np.column_stack([*low, *rest]).astype(np.float32))
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,7 +206,7 @@ class ProfileIndex:
     points: np.ndarray
     tags: sparse.csr_matrix
     target_idf: np.ndarray
-    overlap: Mapping[str, np.ndarray]
+    overlap: np.ndarray
     partnerships: tuple[Partnership, ...]
     adjacency: sparse.csr_matrix
     strength: np.ndarray
@@ -256,7 +267,7 @@ class Probe:
     reach: int
     region: int
     point: np.ndarray
-    overlap: Mapping[str, np.ndarray]
+    overlap: np.ndarray
 
     @property
     def has_offers(self) -> bool:
@@ -290,7 +301,7 @@ def probe(index: ProfileIndex, org_id: str) -> Probe:
         reach=reach,
         region=region,
         point=index.points[row],
-        overlap={name: index.overlap[name][row] for name in OVERLAP_FIELDS},
+        overlap=index.overlap[row],
     )
 
 
@@ -321,7 +332,6 @@ def probe_profile(
     kind, reach, region = _codes(organisation)
     lat = np.nan if organisation.lat is None else organisation.lat
     lon = np.nan if organisation.lon is None else organisation.lon
-    overlap = overlap_vectors(tag_matrix([organisation]), index.target_idf)
     return Probe(
         organisation=organisation,
         row=index.rows.get(organisation.id),
@@ -332,7 +342,7 @@ def probe_profile(
         reach=reach,
         region=region,
         point=unit_points(np.array([lat]), np.array([lon]))[0],
-        overlap={name: overlap[name][0] for name in OVERLAP_FIELDS},
+        overlap=overlap_vectors(tag_matrix([organisation]), index.target_idf)[0],
     )
 
 
@@ -408,13 +418,7 @@ def build_index(
         needs=texts["needs"],
         has_offers=has_offers,
         has_needs=has_needs,
-        sketch=sketch_of(
-            texts["aims"],
-            {
-                "offers": (texts["offers"], has_offers),
-                "needs": (texts["needs"], has_needs),
-            },
-        ),
+        sketch=sketch_of(texts["aims"], texts["offers"], texts["needs"]),
         kinds=codes[:, 0],
         reaches=codes[:, 1],
         regions=codes[:, 2],

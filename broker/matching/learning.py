@@ -28,7 +28,6 @@ import numpy as np
 from broker.matching.components import COMPONENTS
 from broker.matching.index import ProfileIndex, probe
 from broker.matching.scoring import Filters, allowed_rows, exclusions, pair_components
-from broker.profiles import Partnership
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +74,10 @@ def _hidden_features(
         members = np.flatnonzero(groups == group)
         if not len(members):
             continue
-        keys = {tuple(sorted(positives[i])) for i in members}
+        keys = {tuple(sorted(positives[int(i)])) for i in members}
         kept = [p for p in index.partnerships if p.key not in keys]
         seen = index.with_partnerships(kept)
-        found[members] = pair_features(seen, [positives[i] for i in members])
+        found[members] = pair_features(seen, [positives[int(i)] for i in members])
     return found
 
 

@@ -16,7 +16,13 @@ import numpy as np
 
 from broker.errors import ProblemDetail, ValidationFailed
 from broker.matching import components as C
-from broker.matching.index import OVERLAP_FIELDS, REGION_CODES, Probe, ProfileIndex
+from broker.matching.index import (
+    OVERLAP_COLUMNS,
+    OVERLAP_FIELDS,
+    REGION_CODES,
+    Probe,
+    ProfileIndex,
+)
 from broker.vocabulary import KIND_LABELS, KINDS, TARGET_GROUPS, check_tags
 
 # Who may be suggested to whom: the kinds shown to each kind.
@@ -190,9 +196,9 @@ def symmetric_components(
     found: dict[str, np.ndarray] = {}
     if "aims" in names:
         found["aims"] = C.aims(index.aims[rows], probe.aims)
-    for name in OVERLAP_FIELDS:
-        if name in names:
-            found[name] = C.tag_overlap(index.overlap[name][rows], probe.overlap[name])
+    fields = {name: OVERLAP_COLUMNS[name] for name in OVERLAP_FIELDS if name in names}
+    if fields:
+        found.update(C.tag_overlap(index.overlap[rows], probe.overlap, fields))
     if "geography" in names:
         same_region = (index.regions[rows] == probe.region) & (probe.region >= 0)
         found["geography"] = C.geography(
@@ -241,21 +247,23 @@ def complementarity_both(
     return forward, backward
 
 
-def complementarity_ceilings(
-    index: ProfileIndex, probe: Probe
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return upper bounds of complementarity both ways for every row.
+def complementarity_ceiling(index: ProfileIndex, probe: Probe) -> np.ndarray:
+    """Return an upper bound of complementarity A -> B plus B -> A for every row.
 
     From the index's sketch; the candidates' own fallback discount is left
     out (it is at most 1), the probe's is kept.
     """
     need = probe.needs if probe.has_needs else probe.aims
     offer = probe.offers if probe.has_offers else probe.aims
-    forward = np.minimum(index.sketch.bound("offers", need), 1.0)
-    backward = np.minimum(index.sketch.bound("needs", offer), 1.0)
-    forward *= 1.0 - C.FALLBACK_DISCOUNT * (not probe.has_needs)
-    backward *= 1.0 - C.FALLBACK_DISCOUNT * (not probe.has_offers)
-    return forward, backward
+    discount = np.array(
+        [
+            1.0 - C.FALLBACK_DISCOUNT * (not probe.has_needs),
+            1.0 - C.FALLBACK_DISCOUNT * (not probe.has_offers),
+        ],
+        dtype=np.float32,
+    )
+    fits: np.ndarray = np.maximum(index.sketch.bounds(need, offer), 0.0) @ discount
+    return fits
 
 
 def harmonic(forward: np.ndarray | float, backward: np.ndarray | float) -> np.ndarray:
@@ -321,8 +329,7 @@ def rank(
     size = max(SHORTLIST, 4 * top)
 
     # The arithmetic mean of the two directions bounds their harmonic mean.
-    forward, backward = complementarity_ceilings(index, probe)
-    ceiling = partial + (weight / 2) * (forward + backward)
+    ceiling = partial + (weight / 2) * complementarity_ceiling(index, probe)
     ceiling[~allowed] = -np.inf
     while size < len(candidates):
         order = np.argpartition(-ceiling, size)

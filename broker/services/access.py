@@ -17,7 +17,11 @@ def create_api_key(broker: Broker, role: str, organisation_id: str | None) -> st
         )
     if role == "editor" and not organisation_id:
         raise ValidationFailed(
-            [ProblemDetail("org", "an editor key needs an organisation", "add --org ID")]
+            [
+                ProblemDetail(
+                    "org", "an editor key needs an organisation", "add --org ID"
+                )
+            ]
         )
     with broker.store.transaction() as session:
         return create_key(session, role, organisation_id if role == "editor" else None)

@@ -49,7 +49,9 @@ class Snapshot:
 class Broker:
     """The composition root: settings, store, embedder and the current index."""
 
-    def __init__(self, settings: Settings | None = None, store: Store | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, store: Store | None = None
+    ) -> None:
         self.settings = settings or get_settings()
         self.store = store or open_store(self.settings.database_url)
         self._lock = threading.Lock()
@@ -79,7 +81,9 @@ class Broker:
         texts = {f: [o.text_of(f) for o in organisations] for f in TEXT_FIELDS}
 
         hashes = {f: [text_hash(t) for t in ts] for f, ts in texts.items()}
-        unique = {h: t for f in TEXT_FIELDS for h, t in zip(hashes[f], texts[f], strict=True)}
+        unique = {
+            h: t for f in TEXT_FIELDS for h, t in zip(hashes[f], texts[f], strict=True)
+        }
         with self.store.reading() as session:
             cached = get_vectors(session, embedder.name, unique)
         missing = [h for h in unique if h not in cached]
@@ -126,7 +130,9 @@ class Broker:
             organisations = all_organisations(session)
             partnerships = all_partnerships(session)
             declined = declined_pairs(all_feedback(session))
-            learned = latest_weights(session) if self.settings.use_learned_weights else None
+            learned = (
+                latest_weights(session) if self.settings.use_learned_weights else None
+            )
         vectors = self.vectors_for(organisations, progress=progress)
         index = build_index(organisations, vectors, partnerships)
         weights, source = dict(self.settings.weights), "settings"

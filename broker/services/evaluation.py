@@ -25,13 +25,19 @@ from broker.store.weights import latest_weights, save_weights
 log = logging.getLogger(__name__)
 
 
-def _feedback_pairs(broker: Broker) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def _feedback_pairs(
+    broker: Broker,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     from broker.store.feedback import all_feedback
 
     with broker.store.reading() as session:
         items = all_feedback(session)
-    accepted = [(f.organisation_id, f.suggested_id) for f in items if f.verdict == "accepted"]
-    declined = [(f.organisation_id, f.suggested_id) for f in items if f.verdict == "declined"]
+    accepted = [
+        (f.organisation_id, f.suggested_id) for f in items if f.verdict == "accepted"
+    ]
+    declined = [
+        (f.organisation_id, f.suggested_id) for f in items if f.verdict == "declined"
+    ]
     return accepted, declined
 
 
@@ -70,7 +76,9 @@ def evaluate(
     methods.append(
         (
             "full engine (weights learned in each fold)",
-            learned_in_folds(defaults, pairs, accepted=accepted, declined=declined, seed=seed),
+            learned_in_folds(
+                defaults, pairs, accepted=accepted, declined=declined, seed=seed
+            ),
         )
     )
     if ablation:
@@ -88,7 +96,11 @@ def evaluate(
         "protocol": "leave-one-out" if fold_count is None else f"{fold_count}-fold",
         "k": k,
         "seed": seed,
-        "weights": {"default": defaults, "in_use": in_use, "source": snapshot.weights_source},
+        "weights": {
+            "default": defaults,
+            "in_use": in_use,
+            "source": snapshot.weights_source,
+        },
         "learned_fit": _learned_report(broker),
         "seconds": round(time.perf_counter() - started, 1),
         "methods": [r.as_dict() for r in results],

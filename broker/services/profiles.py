@@ -9,7 +9,13 @@ from typing import Any
 from broker.errors import ProblemDetail, ValidationFailed
 from broker.profiles import Organisation, Partnership
 from broker.services.context import Broker
-from broker.store.importer import Batch, ImportReport, from_mapping, import_batch, read_file
+from broker.store.importer import (
+    Batch,
+    ImportReport,
+    from_mapping,
+    import_batch,
+    read_file,
+)
 from broker.store.organisations import (
     delete_organisation,
     get_organisation,
@@ -19,7 +25,9 @@ from broker.store.partnerships import all_partnerships, partnerships_of
 from broker.vocabulary import check_tags
 
 
-def load_files(broker: Broker, paths: Sequence[Path], *, progress: bool = False) -> ImportReport:
+def load_files(
+    broker: Broker, paths: Sequence[Path], *, progress: bool = False
+) -> ImportReport:
     """Import files as one transaction, then embed any new texts."""
     batch = Batch()
     for path in paths:
@@ -41,7 +49,9 @@ def _import(broker: Broker, batch: Batch, *, progress: bool = False) -> ImportRe
     return report
 
 
-def save_organisation(broker: Broker, data: dict[str, Any]) -> tuple[Organisation, bool]:
+def save_organisation(
+    broker: Broker, data: dict[str, Any]
+) -> tuple[Organisation, bool]:
     """Create or replace one organisation; returns it and whether it was new."""
     report = import_mapping(broker, {"organisations": [data]})
     with broker.store.reading() as session:
@@ -88,14 +98,21 @@ def search_organisations(
 
 
 def check_filters(
-    *, kind: str | None = None, region: str | None = None, target_group: str | None = None
+    *,
+    kind: str | None = None,
+    region: str | None = None,
+    target_group: str | None = None,
 ) -> None:
     """Refuse unknown filter values with the list of valid ones."""
     from broker.vocabulary import KINDS
 
     if kind is not None and kind not in KINDS:
         raise ValidationFailed(
-            [ProblemDetail("kind", f"unknown kind {kind!r}", f"use one of: {', '.join(KINDS)}")]
+            [
+                ProblemDetail(
+                    "kind", f"unknown kind {kind!r}", f"use one of: {', '.join(KINDS)}"
+                )
+            ]
         )
     if region is not None:
         check_tags("region", [region])
@@ -109,7 +126,9 @@ def remove_organisation(broker: Broker, organisation_id: str) -> None:
         delete_organisation(session, organisation_id)
 
 
-def list_partnerships(broker: Broker, organisation_id: str | None = None) -> list[Partnership]:
+def list_partnerships(
+    broker: Broker, organisation_id: str | None = None
+) -> list[Partnership]:
     """All partnerships, or one organisation's."""
     with broker.store.reading() as session:
         if organisation_id is None:

@@ -57,7 +57,11 @@ def _place(near: str | None) -> tuple[float, float] | None:
     place = find_town(near)
     if place is None:
         raise ValidationFailed(
-            [ProblemDetail("near", f"unknown town {near!r}", "use a UK town or city name")]
+            [
+                ProblemDetail(
+                    "near", f"unknown town {near!r}", "use a UK town or city name"
+                )
+            ]
         )
     return place.lat, place.lon
 
@@ -110,7 +114,7 @@ def build_plan(broker: Broker, region: str) -> RegionalPlan:
     started = time.perf_counter()
     snapshot = broker.snapshot()
     graph = graph_of(broker)
-    candidates = [
+    candidates: list[tuple[str, str, float, tuple[str, ...]]] = [
         (p.a, p.b, 1.0, ("a proposed partnership on record",))
         for p in snapshot.partnerships
         if p.status == "proposed"

@@ -71,7 +71,9 @@ def match_profile(
         lon=organisation.lon,
         region=organisation.region,
     )
-    organisation = organisation.model_copy(update={"lat": lat, "lon": lon, "region": where})
+    organisation = organisation.model_copy(
+        update={"lat": lat, "lon": lon, "region": where}
+    )
     snapshot = broker.snapshot()
     vectors = embed_profile(organisation, broker.embedder)
     found = suggest_for_profile(

@@ -94,7 +94,9 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
     store = Store(url)
     if migrate:
         store.migrate()
-    log.info("store opened: %s", make_url(store.url).render_as_string(hide_password=True))
+    log.info(
+        "store opened: %s", make_url(store.url).render_as_string(hide_password=True)
+    )
     return store
 
 
@@ -107,7 +109,9 @@ def current_version(session: Session) -> int:
 def bump_version(session: Session) -> None:
     """Count one more write, in the caller's transaction."""
     changed = session.execute(
-        update(StateRow).where(StateRow.key == "version").values(value=StateRow.value + 1)
+        update(StateRow)
+        .where(StateRow.key == "version")
+        .values(value=StateRow.value + 1)
     )
     if getattr(changed, "rowcount", 0) == 0:
         session.add(StateRow(key="version", value=1))

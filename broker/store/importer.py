@@ -21,7 +21,12 @@ from sqlalchemy.orm import Session
 
 from broker.errors import ProblemDetail, ValidationFailed
 from broker.geo import locate
-from broker.profiles import Organisation, Partnership, parse_organisation, parse_partnership
+from broker.profiles import (
+    Organisation,
+    Partnership,
+    parse_organisation,
+    parse_partnership,
+)
 from broker.store.organisations import WriteCounts, existing_ids, upsert_organisations
 from broker.store.partnerships import upsert_partnerships
 
@@ -70,9 +75,13 @@ def read_json(text: str, source: str = "request") -> Batch:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno} column {error.colno}"
-        return _file_problem(source, f"not valid JSON: {error.msg} at {where}", "fix the JSON syntax")
+        return _file_problem(
+            source, f"not valid JSON: {error.msg} at {where}", "fix the JSON syntax"
+        )
     except RecursionError:
-        return _file_problem(source, "JSON nested too deeply", "send a flat import object")
+        return _file_problem(
+            source, "JSON nested too deeply", "send a flat import object"
+        )
     return from_mapping(data, source)
 
 
@@ -99,13 +108,24 @@ def from_mapping(data: Any, source: str = "request") -> Batch:
         records = data.get(section, [])
         if not isinstance(records, list):
             batch.problems.append(
-                ProblemDetail(section, "must be a list", f"give {section} as a JSON list", source=source)
+                ProblemDetail(
+                    section,
+                    "must be a list",
+                    f"give {section} as a JSON list",
+                    source=source,
+                )
             )
             continue
         for row, record in enumerate(records, start=1):
             if not isinstance(record, dict):
                 batch.problems.append(
-                    ProblemDetail(section, "each entry must be an object", "give one JSON object per entry", row, source)
+                    ProblemDetail(
+                        section,
+                        "each entry must be an object",
+                        "give one JSON object per entry",
+                        row,
+                        source,
+                    )
                 )
                 continue
             target.append((source, row, record))
@@ -122,15 +142,29 @@ def read_csv(text: str, source: str = "request") -> Batch:
         rows = list(reader)
         header = reader.fieldnames or []
     except csv.Error as error:
-        return _file_problem(source, f"not valid CSV: {error}", "fix the quoting of that line")
+        return _file_problem(
+            source, f"not valid CSV: {error}", "fix the quoting of that line"
+        )
     if not header:
-        return _file_problem(source, "the CSV has no header row", "start with a header of field names")
+        return _file_problem(
+            source, "the CSV has no header row", "start with a header of field names"
+        )
     batch = Batch()
-    target = batch.partnerships if PARTNERSHIP_COLUMNS <= set(header) else batch.organisations
+    target = (
+        batch.partnerships
+        if PARTNERSHIP_COLUMNS <= set(header)
+        else batch.organisations
+    )
     for row, record in enumerate(rows, start=2):
         if None in record:
             batch.problems.append(
-                ProblemDetail("file", "more cells than header columns", "quote cells that contain commas", row, source)
+                ProblemDetail(
+                    "file",
+                    "more cells than header columns",
+                    "quote cells that contain commas",
+                    row,
+                    source,
+                )
             )
             continue
         cleaned = {k: v for k, v in record.items() if v not in (None, "")}
@@ -147,10 +181,15 @@ def read_file(path: Path) -> Batch:
         return _file_problem(source, f"no such file {str(path)!r}", "check the path")
     except UnicodeDecodeError:
         return _file_problem(source, "the file is not UTF-8 text", "save it as UTF-8")
-    readers: dict[str, Callable[[str, str], Batch]] = {".json": read_json, ".csv": read_csv}
+    readers: dict[str, Callable[[str, str], Batch]] = {
+        ".json": read_json,
+        ".csv": read_csv,
+    }
     reader = readers.get(path.suffix.lower())
     if reader is None:
-        return _file_problem(source, f"unknown file type {path.suffix!r}", "use a .json or .csv file")
+        return _file_problem(
+            source, f"unknown file type {path.suffix!r}", "use a .json or .csv file"
+        )
     return reader(text, source)
 
 
@@ -208,7 +247,8 @@ def check_batch(
             problems.append(
                 ProblemDetail(
                     "organisations.id",
-                    f"id {organisation.id!r} appears twice (first in {first_source} row {first_row})",
+                    f"id {organisation.id!r} appears twice "
+                    f"(first in {first_source} row {first_row})",
                     "give each organisation one entry",
                     row,
                     source,

@@ -74,13 +74,19 @@ def verify_key(session: Session, key: str) -> ApiKey:
 
 def _public(row: ApiKeyRow) -> ApiKey:
     return ApiKey(
-        row.prefix, row.role, row.organisation_id, row.created_at, row.revoked_at is not None
+        row.prefix,
+        row.role,
+        row.organisation_id,
+        row.created_at,
+        row.revoked_at is not None,
     )
 
 
 def list_keys(session: Session) -> list[ApiKey]:
     """Every key, without secrets."""
-    return [_public(r) for r in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))]
+    return [
+        _public(r) for r in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))
+    ]
 
 
 def revoke_key(session: Session, prefix: str) -> None:

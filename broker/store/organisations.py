@@ -102,7 +102,12 @@ def list_organisations(
     offset: int = 0,
 ) -> tuple[list[Organisation], int]:
     """Return one page of organisations by name, and how many match in all."""
-    filters = {"kind": kind, "region": region, "target_group": target_group, "text": text}
+    filters = {
+        "kind": kind,
+        "region": region,
+        "target_group": target_group,
+        "text": text,
+    }
     total = session.scalar(_filtered(select(func.count(OrganisationRow.id)), **filters))
     rows = session.scalars(
         _filtered(select(OrganisationRow), **filters)
@@ -126,7 +131,9 @@ def existing_ids(session: Session, ids: Iterable[str]) -> set[str]:
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         found.update(
-            session.scalars(select(OrganisationRow.id).where(OrganisationRow.id.in_(chunk)))
+            session.scalars(
+                select(OrganisationRow.id).where(OrganisationRow.id.in_(chunk))
+            )
         )
     return found
 
@@ -152,10 +159,12 @@ def upsert_organisations(
                 OrganisationRow.id.in_([v["id"] for v in chunk])
             )
         )
-        stored = {row_id: stored_hash for row_id, stored_hash in found}
+        stored = dict(found.tuples().all())
         new = [v for v in chunk if v["id"] not in stored]
         changed = [
-            v for v in chunk if v["id"] in stored and stored[v["id"]] != v["content_hash"]
+            v
+            for v in chunk
+            if v["id"] in stored and stored[v["id"]] != v["content_hash"]
         ]
         if new:
             session.execute(insert(OrganisationRow), new)
@@ -178,5 +187,7 @@ def upsert_organisations(
 def delete_organisation(session: Session, organisation_id: str) -> None:
     """Delete one organisation with its partnerships and feedback."""
     get_organisation(session, organisation_id)
-    session.execute(delete(OrganisationRow).where(OrganisationRow.id == organisation_id))
+    session.execute(
+        delete(OrganisationRow).where(OrganisationRow.id == organisation_id)
+    )
     bump_version(session)

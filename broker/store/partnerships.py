@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from broker.profiles import Partnership
@@ -13,22 +13,26 @@ from broker.store.organisations import WriteCounts
 from broker.store.tables import PartnershipRow
 
 _FIELDS = ("activity", "since", "until", "status")
+_CHUNK = 400
 
 
 def _from_row(row: PartnershipRow) -> Partnership:
+    # The row was validated on the way in; rebuilding it skips validation.
     return Partnership.model_construct(
         a=row.a,
         b=row.b,
         activity=row.activity,
         since=row.since,
         until=row.until,
-        status=row.status,
+        status=row.status,  # type: ignore[arg-type]
     )
 
 
 def all_partnerships(session: Session) -> list[Partnership]:
     """Every partnership, ordered by pair."""
-    rows = session.scalars(select(PartnershipRow).order_by(PartnershipRow.a, PartnershipRow.b))
+    rows = session.scalars(
+        select(PartnershipRow).order_by(PartnershipRow.a, PartnershipRow.b)
+    )
     return [_from_row(row) for row in rows]
 
 
@@ -36,7 +40,11 @@ def partnerships_of(session: Session, organisation_id: str) -> list[Partnership]
     """The partnerships one organisation is part of."""
     rows = session.scalars(
         select(PartnershipRow)
-        .where(or_(PartnershipRow.a == organisation_id, PartnershipRow.b == organisation_id))
+        .where(
+            or_(
+                PartnershipRow.a == organisation_id, PartnershipRow.b == organisation_id
+            )
+        )
         .order_by(PartnershipRow.a, PartnershipRow.b)
     )
     return [_from_row(row) for row in rows]
@@ -47,19 +55,34 @@ def upsert_partnerships(
 ) -> WriteCounts:
     """Insert or update partnerships; the same pair in either order is one."""
     counts = WriteCounts()
-    for partnership in partnerships:
-        a, b = partnership.key
-        row = session.get(PartnershipRow, (a, b))
-        values = {f: getattr(partnership, f) for f in _FIELDS}
-        if row is None:
-            session.add(PartnershipRow(a=a, b=b, **values))
-            counts.created += 1
-        elif any(getattr(row, f) != v for f, v in values.items()):
-            for field, value in values.items():
-                setattr(row, field, value)
-            counts.updated += 1
-        else:
-            counts.unchanged += 1
+    wanted = {p.key: {f: getattr(p, f) for f in _FIELDS} for p in partnerships}
+    keys = list(wanted)
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        stored = {
+            (row.a, row.b): row
+            for row in session.scalars(
+                select(PartnershipRow).where(
+                    tuple_(PartnershipRow.a, PartnershipRow.b).in_(chunk)
+                )
+            )
+        }
+        new = [
+            {"a": a, "b": b, **wanted[(a, b)]} for a, b in chunk if (a, b) not in stored
+        ]
+        if new:
+            session.execute(insert(PartnershipRow), new)
+        for key in chunk:
+            row = stored.get(key)
+            if row is None:
+                continue
+            if any(getattr(row, f) != v for f, v in wanted[key].items()):
+                for field, value in wanted[key].items():
+                    setattr(row, field, value)
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        counts.created += len(new)
     session.flush()
     if counts.created or counts.updated:
         bump_version(session)

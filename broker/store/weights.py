@@ -23,16 +23,24 @@ class LearnedWeights:
     created_at: datetime | None
 
 
-def save_weights(session: Session, weights: dict[str, float], report: dict[str, Any]) -> None:
+def save_weights(
+    session: Session, weights: dict[str, float], report: dict[str, Any]
+) -> None:
     """Store a new set of learned weights; the newest is the one in use."""
-    session.add(LearnedWeightsRow(weights=json.dumps(weights), report=json.dumps(report)))
+    session.add(
+        LearnedWeightsRow(weights=json.dumps(weights), report=json.dumps(report))
+    )
     session.flush()
     bump_version(session)
 
 
 def latest_weights(session: Session) -> LearnedWeights | None:
     """The newest learned weights, or None when none were fitted."""
-    row = session.scalar(select(LearnedWeightsRow).order_by(LearnedWeightsRow.id.desc()))
+    row = session.scalar(
+        select(LearnedWeightsRow).order_by(LearnedWeightsRow.id.desc())
+    )
     if row is None:
         return None
-    return LearnedWeights(json.loads(row.weights), json.loads(row.report), row.created_at)
+    return LearnedWeights(
+        json.loads(row.weights), json.loads(row.report), row.created_at
+    )

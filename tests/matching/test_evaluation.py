@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
+from broker.matching.embedders import load_embedder
 from broker.matching.evaluation import (
     evaluable,
     folds,
@@ -19,7 +20,6 @@ from broker.matching.evaluation import (
     weighted,
 )
 from broker.matching.index import ProfileIndex, build_index, embed_organisations
-from broker.matching.embedders import load_embedder
 from broker.profiles import Organisation, Partnership
 from broker.settings import DEFAULT_WEIGHTS
 
@@ -30,13 +30,36 @@ DIM = 16
     ("rank_of", "expected"),
     [
         (1, {"recall@1": 1, "recall@5": 1, "recall@10": 1, "mrr": 1, "ndcg@10": 1}),
-        (3, {"recall@1": 0, "recall@5": 1, "recall@10": 1, "mrr": 1 / 3, "ndcg@10": 0.5}),
-        (7, {"recall@1": 0, "recall@5": 0, "recall@10": 1, "mrr": 1 / 7, "ndcg@10": 1 / 3}),
-        (11, {"recall@1": 0, "recall@5": 0, "recall@10": 0, "mrr": 1 / 11, "ndcg@10": 0}),
+        (
+            3,
+            {
+                "recall@1": 0,
+                "recall@5": 1,
+                "recall@10": 1,
+                "mrr": 1 / 3,
+                "ndcg@10": 0.5,
+            },
+        ),
+        (
+            7,
+            {
+                "recall@1": 0,
+                "recall@5": 0,
+                "recall@10": 1,
+                "mrr": 1 / 7,
+                "ndcg@10": 1 / 3,
+            },
+        ),
+        (
+            11,
+            {"recall@1": 0, "recall@5": 0, "recall@10": 0, "mrr": 1 / 11, "ndcg@10": 0},
+        ),
         (None, {"recall@1": 0, "recall@5": 0, "recall@10": 0, "mrr": 0, "ndcg@10": 0}),
     ],
 )
-def test_metrics_of_one_query_by_hand(rank_of: int | None, expected: dict[str, float]) -> None:
+def test_metrics_of_one_query_by_hand(
+    rank_of: int | None, expected: dict[str, float]
+) -> None:
     # nDCG of one relevant item at rank r is 1/log2(r+1): r=3 gives 1/2, r=7 gives 1/3.
     assert query_metrics(rank_of) == pytest.approx(expected)
 
@@ -61,7 +84,16 @@ def test_folds_cover_every_pair_once() -> None:
 
 
 TAGS = ("young-carers", "care-experienced", "disabled", "mature", "rural-coastal")
-STAGE_TAGS = ("primary", "ks3", "ks4", "ks5", "undergraduate", "postgraduate", "adult", "teachers")
+STAGE_TAGS = (
+    "primary",
+    "ks3",
+    "ks4",
+    "ks5",
+    "undergraduate",
+    "postgraduate",
+    "adult",
+    "teachers",
+)
 
 
 def _organisation(
@@ -96,7 +128,9 @@ def _index(
     return build_index(organisations, vectors, partnerships)
 
 
-def planted(count: int = 12, seed: int = 0) -> tuple[list[Organisation], list[Partnership]]:
+def planted(
+    count: int = 12, seed: int = 0
+) -> tuple[list[Organisation], list[Partnership]]:
     """Each TSO's partner shares its rare target group and stands beside it.
 
     Nearer than the partner to each side stands a decoy of the partner's
@@ -139,7 +173,9 @@ def test_the_engine_beats_every_baseline_on_planted_partners() -> None:
     ]
     assert engine.overall["recall@5"]["mean"] == pytest.approx(1.0)
     for baseline in baselines:
-        assert engine.overall["mrr"]["mean"] > baseline.overall["mrr"]["mean"], baseline.name
+        assert engine.overall["mrr"]["mean"] > baseline.overall["mrr"]["mean"], (
+            baseline.name
+        )
     assert set(engine.by_kind_pair) == {"tso->hei", "hei->tso"}
 
 

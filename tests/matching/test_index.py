@@ -10,6 +10,7 @@ import pytest
 from broker.errors import NotFound, ValidationFailed
 from broker.matching.embedders import TfidfEmbedder
 from broker.matching.index import (
+    OVERLAP_COLUMNS,
     build_index,
     embed_organisations,
     embed_profile,
@@ -126,8 +127,13 @@ def test_sketch_bounds_every_dot_product() -> None:
     index = build_index(organisations, vectors, [])
     query = rng.standard_normal(width).astype(np.float32)
     query /= np.linalg.norm(query)
+    other = rng.standard_normal(width).astype(np.float32)
+    other /= np.linalg.norm(other)
     offers = np.where(index.has_offers[:, None], index.offers, index.aims)
-    assert (index.sketch.bound("offers", query) >= offers @ query - 1e-5).all()
+    needs = np.where(index.has_needs[:, None], index.needs, index.aims)
+    bounds = index.sketch.bounds(query, other)
+    assert (bounds[:, 0] >= offers @ query - 1e-5).all()
+    assert (bounds[:, 1] >= needs @ other - 1e-5).all()
 
 
 def test_probe_profile_of_an_unsaved_profile() -> None:
@@ -140,9 +146,8 @@ def test_probe_profile_of_an_unsaved_profile() -> None:
     found = probe_profile(index, org("new", target_groups=["mature"]), vectors)
     assert found.row is None
     assert np.linalg.norm(found.aims) == pytest.approx(1)
-    assert found.overlap["target_groups"] @ index.overlap["target_groups"][0] == (
-        pytest.approx(1)
-    )
+    groups = OVERLAP_COLUMNS["target_groups"]
+    assert found.overlap[groups] @ index.overlap[0, groups] == pytest.approx(1)
 
 
 def test_probe_profile_refuses_vectors_of_another_width() -> None:

@@ -100,7 +100,8 @@ def test_a_failure_while_writing_rolls_back_everything(store: Store) -> None:
     batch = read_json(json.dumps({"organisations": [org("first"), org("second")]}))
     with pytest.raises(RuntimeError), store.transaction() as session:
         import_batch(session, batch)
-        raise RuntimeError("crash after the upsert, before the commit")
+        msg = "crash after the upsert, before the commit"
+        raise RuntimeError(msg)
     assert contents(store) == ([], [], 0)
 
 
@@ -109,7 +110,9 @@ def test_upsert_updates_changed_profiles_only(store: Store) -> None:
     counts = run(
         store,
         read_json(
-            json.dumps({"organisations": [org("a-org", aims="New aims."), org("b-org")]})
+            json.dumps(
+                {"organisations": [org("a-org", aims="New aims."), org("b-org")]}
+            )
         ),
     )
     assert counts["organisations"] == {"created": 0, "updated": 1, "unchanged": 1}
@@ -119,12 +122,36 @@ def test_upsert_updates_changed_profiles_only(store: Store) -> None:
 
 def test_a_pair_in_either_order_is_one_partnership(store: Store) -> None:
     orgs = [org("a-org"), org("b-org")]
-    run(store, read_json(json.dumps({"organisations": orgs, "partnerships": [
-        {"a": "b-org", "b": "a-org", "activity": "mentoring"}
-    ]})))
-    counts = run(store, read_json(json.dumps({"partnerships": [
-        {"a": "a-org", "b": "b-org", "activity": "tutoring", "status": "past"}
-    ]})))
+    run(
+        store,
+        read_json(
+            json.dumps(
+                {
+                    "organisations": orgs,
+                    "partnerships": [
+                        {"a": "b-org", "b": "a-org", "activity": "mentoring"}
+                    ],
+                }
+            )
+        ),
+    )
+    counts = run(
+        store,
+        read_json(
+            json.dumps(
+                {
+                    "partnerships": [
+                        {
+                            "a": "a-org",
+                            "b": "b-org",
+                            "activity": "tutoring",
+                            "status": "past",
+                        }
+                    ]
+                }
+            )
+        ),
+    )
     assert counts["partnerships"] == {"created": 0, "updated": 1, "unchanged": 0}
     with store.reading() as session:
         (only,) = all_partnerships(session)
@@ -138,14 +165,24 @@ def test_a_pair_in_either_order_is_one_partnership(store: Store) -> None:
 
 def test_duplicate_ids_in_one_batch_are_named(store: Store) -> None:
     with pytest.raises(ValidationFailed, match="'twice' appears twice"):
-        run(store, read_json(json.dumps({"organisations": [org("twice"), org("twice")]})))
+        run(
+            store,
+            read_json(json.dumps({"organisations": [org("twice"), org("twice")]})),
+        )
 
 
 def test_deleting_an_organisation_removes_its_partnerships(store: Store) -> None:
-    run(store, read_json(json.dumps({
-        "organisations": [org("a-org"), org("b-org")],
-        "partnerships": [{"a": "a-org", "b": "b-org"}],
-    })))
+    run(
+        store,
+        read_json(
+            json.dumps(
+                {
+                    "organisations": [org("a-org"), org("b-org")],
+                    "partnerships": [{"a": "a-org", "b": "b-org"}],
+                }
+            )
+        ),
+    )
     with store.transaction() as session:
         delete_organisation(session, "a-org")
     with store.reading() as session:
