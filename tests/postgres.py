@@ -117,3 +117,20 @@ def create_database(template: str) -> str:
                 raise
             time.sleep(0.25)
     return template.format(db=name)
+
+
+def restart_server(template: str) -> None:
+    """Restart the server behind a URL template (fast shutdown, then start)."""
+    socket_dir = Path(template.rsplit("host=", 1)[1])
+    data = socket_dir.parent / "data"
+    bin_dir = _bin_dir()
+    assert bin_dir is not None
+    options = f"-k {socket_dir} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
+    subprocess.run(
+        _as_postgres(
+            [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-t", "60",
+             "-l", str(socket_dir.parent / "log"), "-m", "fast", "restart"]
+        ),
+        check=True,
+        capture_output=True,
+    )

@@ -37,6 +37,7 @@ from broker.services.profiles import (
     search_organisations,
 )
 from broker.services.suggestions import match_profile, suggest
+from broker.store.keys import ApiKey
 from broker.vocabulary import (
     ACTIVITIES,
     KIND_LABELS,
@@ -181,6 +182,31 @@ def _set_key(response: Response, request: Request, key: str) -> None:
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
+    )
+
+
+def _key_problem(error: Unauthenticated) -> str:
+    """Why a key was refused, in words for people rather than programs."""
+    if "revoked" in str(error):
+        return (
+            "This key has been revoked. Ask the person who runs broker for your "
+            "organisation for a new one."
+        )
+    return (
+        "We do not recognise this key. Check that you copied all of it, or ask "
+        "the person who runs broker for your organisation for a new one."
+    )
+
+
+def _not_yours(broker: BrokerDep, holder: ApiKey, organisation_id: str) -> str:
+    """Why a valid key may not give feedback on this page."""
+    try:
+        owner = find_organisation(broker, str(holder.organisation_id)).name
+    except BrokerError:
+        owner = str(holder.organisation_id)
+    return (
+        f"This key is for {owner}. It can only accept or decline suggestions "
+        f"on {owner}'s own page."
     )
 
 
@@ -367,10 +393,10 @@ def profile_feedback(
                     _set_key(response, request, typed)
                 return response
         except Unauthenticated as error:
-            errors["key"] = f"{error}."
+            errors["key"] = _key_problem(error)
             status = 401
-        except PermissionDenied as error:
-            errors["key"] = f"This key may not give feedback here: {error}."
+        except PermissionDenied:
+            errors["key"] = _not_yours(broker, api_key, organisation_id)
             status = 403
         except ValidationFailed as error:
             errors.update(field_errors(error.problems))
@@ -401,7 +427,7 @@ def _key_context(
         try:
             holder = authenticate(broker, saved)
         except Unauthenticated as error:
-            problem = str(error)
+            problem = _key_problem(error)
     organisation = None
     if holder is not None and holder.organisation_id:
         try:
@@ -435,7 +461,7 @@ def save_key(
     try:
         authenticate(broker, typed)
     except Unauthenticated as error:
-        errors = {"key": f"{str(error)[:1].upper()}{str(error)[1:]}."}
+        errors = {"key": _key_problem(error)}
         return render(
             request, "key.html", _key_context(request, broker, next, errors), 401
         )

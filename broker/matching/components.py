@@ -8,8 +8,6 @@ so the reverse score B -> A differs from A -> B only through it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 from scipy import sparse
 
@@ -130,22 +128,15 @@ def complementarity(
     return np.asarray(fit * fallback_discount(matrix_own, vector_own), dtype=np.float32)
 
 
-def tag_overlap(
-    matrix: np.ndarray, query: np.ndarray, columns: Mapping[str, slice]
-) -> dict[str, np.ndarray]:
-    """Cosine of tag vectors, one field per block of columns, all at once.
+def tag_overlap(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Cosine of tag vectors whose rows are already unit length (or zero).
 
-    Each field's rows are already unit length (or zero) on its own columns.
     Used for target groups (IDF-weighted, so a shared rare group counts more
     than a shared common one), subjects (broad tags spread over the specific
     ones, so "general-stem" partly matches "physics") and stages (neighbouring
     stages partly match). Range [0, 1]; no tags on either side gives 0.
     """
-    block = np.zeros((len(query), len(columns)), dtype=np.float32)
-    for i, where in enumerate(columns.values()):
-        block[where, i] = query[where]
-    found = np.asarray(matrix @ block, dtype=np.float32)
-    return {name: found[:, i] for i, name in enumerate(columns)}
+    return np.asarray(matrix @ query, dtype=np.float32)
 
 
 def chord_km(points: np.ndarray, point: np.ndarray) -> np.ndarray:

@@ -26,15 +26,6 @@ log = logging.getLogger(__name__)
 
 PARTNERSHIP_WEIGHTS: Mapping[str, float] = {"active": 1.0, "past": 0.5}
 OVERLAP_FIELDS: tuple[str, ...] = ("target_groups", "subjects", "stages")
-_WIDTHS = (
-    len(VOCABULARIES["target_groups"]),
-    SUBJECT_SPACE.shape[1],
-    STAGE_SPACE.shape[1],
-)
-OVERLAP_COLUMNS: dict[str, slice] = {
-    name: slice(sum(_WIDTHS[:i]), sum(_WIDTHS[: i + 1]))
-    for i, name in enumerate(OVERLAP_FIELDS)
-}
 SKETCH_RANK = 32
 REGION_CODES = {region: code for code, region in enumerate(REGIONS)}
 
@@ -71,20 +62,20 @@ def tag_matrix(organisations: Sequence[Organisation]) -> sparse.csr_matrix:
     return sparse.csr_matrix((data, indices, indptr), shape=shape)
 
 
-def overlap_vectors(tags: sparse.csr_matrix, target_idf: np.ndarray) -> np.ndarray:
-    """Return the unit-length vectors that tag overlap is scored on, side by side.
+def overlap_vectors(
+    tags: sparse.csr_matrix, target_idf: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Return the unit-length vectors that tag overlap is scored on, by field.
 
     Target groups are weighted by inverse document frequency; subjects and
-    stages are spread over their related tags (see components). Each field
-    is unit length on its own columns (``OVERLAP_COLUMNS``).
+    stages are spread over their related tags (see components).
     """
     weighted = tags[:, _COLUMNS["target_groups"]] @ sparse.diags(target_idf)
-    blocks = [
-        unit_rows(weighted.toarray()),
-        unit_rows(tags[:, _COLUMNS["subjects"]] @ SUBJECT_SPACE),
-        unit_rows(tags[:, _COLUMNS["stages"]] @ STAGE_SPACE),
-    ]
-    return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
+    return {
+        "target_groups": unit_rows(weighted.toarray()),
+        "subjects": unit_rows(tags[:, _COLUMNS["subjects"]] @ SUBJECT_SPACE),
+        "stages": unit_rows(tags[:, _COLUMNS["stages"]] @ STAGE_SPACE),
+    }
 
 
 def unit_points(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
@@ -206,7 +197,7 @@ class ProfileIndex:
     points: np.ndarray
     tags: sparse.csr_matrix
     target_idf: np.ndarray
-    overlap: np.ndarray
+    overlap: Mapping[str, np.ndarray]
     partnerships: tuple[Partnership, ...]
     adjacency: sparse.csr_matrix
     strength: np.ndarray
@@ -267,7 +258,7 @@ class Probe:
     reach: int
     region: int
     point: np.ndarray
-    overlap: np.ndarray
+    overlap: Mapping[str, np.ndarray]
 
     @property
     def has_offers(self) -> bool:
@@ -301,7 +292,7 @@ def probe(index: ProfileIndex, org_id: str) -> Probe:
         reach=reach,
         region=region,
         point=index.points[row],
-        overlap=index.overlap[row],
+        overlap={name: index.overlap[name][row] for name in OVERLAP_FIELDS},
     )
 
 
@@ -330,6 +321,7 @@ def probe_profile(
         )
 
     kind, reach, region = _codes(organisation)
+    overlap = overlap_vectors(tag_matrix([organisation]), index.target_idf)
     lat = np.nan if organisation.lat is None else organisation.lat
     lon = np.nan if organisation.lon is None else organisation.lon
     return Probe(
@@ -342,7 +334,7 @@ def probe_profile(
         reach=reach,
         region=region,
         point=unit_points(np.array([lat]), np.array([lon]))[0],
-        overlap=overlap_vectors(tag_matrix([organisation]), index.target_idf)[0],
+        overlap={name: overlap[name][0] for name in OVERLAP_FIELDS},
     )
 
 

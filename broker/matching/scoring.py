@@ -17,7 +17,6 @@ import numpy as np
 from broker.errors import ProblemDetail, ValidationFailed
 from broker.matching import components as C
 from broker.matching.index import (
-    OVERLAP_COLUMNS,
     OVERLAP_FIELDS,
     REGION_CODES,
     Probe,
@@ -196,9 +195,9 @@ def symmetric_components(
     found: dict[str, np.ndarray] = {}
     if "aims" in names:
         found["aims"] = C.aims(index.aims[rows], probe.aims)
-    fields = {name: OVERLAP_COLUMNS[name] for name in OVERLAP_FIELDS if name in names}
-    if fields:
-        found.update(C.tag_overlap(index.overlap[rows], probe.overlap, fields))
+    for name in OVERLAP_FIELDS:
+        if name in names:
+            found[name] = C.tag_overlap(index.overlap[name][rows], probe.overlap[name])
     if "geography" in names:
         same_region = (index.regions[rows] == probe.region) & (probe.region >= 0)
         found["geography"] = C.geography(

@@ -159,7 +159,7 @@ def upsert_organisations(
                 OrganisationRow.id.in_([v["id"] for v in chunk])
             )
         )
-        stored = dict(found.tuples().all())
+        stored: dict[str, str] = dict(found.all())
         new = [v for v in chunk if v["id"] not in stored]
         changed = [
             v

@@ -10,7 +10,6 @@ import pytest
 from broker.errors import NotFound, ValidationFailed
 from broker.matching.embedders import TfidfEmbedder
 from broker.matching.index import (
-    OVERLAP_COLUMNS,
     build_index,
     embed_organisations,
     embed_profile,
@@ -146,8 +145,8 @@ def test_probe_profile_of_an_unsaved_profile() -> None:
     found = probe_profile(index, org("new", target_groups=["mature"]), vectors)
     assert found.row is None
     assert np.linalg.norm(found.aims) == pytest.approx(1)
-    groups = OVERLAP_COLUMNS["target_groups"]
-    assert found.overlap[groups] @ index.overlap[0, groups] == pytest.approx(1)
+    groups = found.overlap["target_groups"]
+    assert groups @ index.overlap["target_groups"][0] == pytest.approx(1)
 
 
 def test_probe_profile_refuses_vectors_of_another_width() -> None:
