@@ -401,10 +401,13 @@ def serve(
 
     import uvicorn
 
-    settings = _settings(db)
-    _configure_logging(settings.log_level)
+    # The app factory reads its settings from the environment, in this
+    # process and in every worker process uvicorn starts.
     if db:
         os.environ["BROKER_DATABASE_URL"] = db
+        get_settings.cache_clear()
+    settings = get_settings()
+    _configure_logging(settings.log_level)
     uvicorn.run(
         "broker.api.app:create_app",
         factory=True,

@@ -125,11 +125,26 @@ def restart_server(template: str) -> None:
     data = socket_dir.parent / "data"
     bin_dir = _bin_dir()
     assert bin_dir is not None
-    options = f"-k {socket_dir} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
+    options = (
+        f"-k {socket_dir} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
+    )
     subprocess.run(
         _as_postgres(
-            [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-t", "60",
-             "-l", str(socket_dir.parent / "log"), "-m", "fast", "restart"]
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                str(socket_dir.parent / "log"),
+                "-m",
+                "fast",
+                "restart",
+            ]
         ),
         check=True,
         capture_output=True,

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from broker.synth import synthesise
@@ -88,3 +89,55 @@ def test_a_killed_load_is_all_or_nothing_and_can_be_rerun(
         len(expected["partnerships"]),
         "ok",
     )
+
+
+def test_a_server_killed_during_writes_keeps_every_acknowledged_write(
+    tmp_path: Path,
+) -> None:
+    from broker.services.access import create_api_key
+    from broker.services.context import Broker
+    from broker.services.profiles import load_files
+    from broker.settings import Settings
+    from tests.conftest import FIXTURES
+    from tests.servers import server
+
+    url = f"sqlite:///{tmp_path / 'broker.db'}"
+    broker = Broker(Settings(database_url=url, embedder="tfidf"))
+    load_files(broker, [FIXTURES / "report.json"])
+    key = create_api_key(broker, "admin", None)
+    count_before = _counts(tmp_path / "broker.db")[0]
+    broker.store.dispose()
+    headers = {"Authorization": f"Bearer {key}"}
+    acknowledged: list[int] = []
+    processes: list[subprocess.Popen[bytes]] = []
+
+    with server(url, process_out=processes) as base:
+        profile = httpx.get(f"{base}/organisations/teach-first", timeout=30).json()
+        profile.pop("id")
+        started = time.monotonic()
+        for number in range(1000):
+            if number == 15 or time.monotonic() - started > 20:
+                os.kill(processes[0].pid, signal.SIGKILL)
+            profile["aims"] = f"Revision {number} of our aims for STEM outreach."
+            try:
+                answer = httpx.put(
+                    f"{base}/organisations/teach-first",
+                    json=profile,
+                    headers=headers,
+                    timeout=30,
+                )
+            except httpx.TransportError:
+                break
+            assert answer.status_code == 200, answer.text
+            acknowledged.append(number)
+
+    assert acknowledged, "no write was acknowledged before the kill"
+    organisations, _, integrity = _counts(tmp_path / "broker.db")
+    assert integrity == "ok"
+    assert organisations == count_before
+    with server(url) as base:
+        stored = httpx.get(f"{base}/organisations/teach-first", timeout=30).json()
+    # The last acknowledged write is there (or one sent after it, if the
+    # kill came between its commit and its answer).
+    revision = int(stored["aims"].split()[1])
+    assert revision >= acknowledged[-1]

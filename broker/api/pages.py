@@ -108,6 +108,11 @@ def _km(value: float | None) -> str:
     return f"{value:,.0f} km away"
 
 
+def _sentence(text: str | None) -> str:
+    """The text with a capital first letter, as a sentence starts."""
+    return f"{text[:1].upper()}{text[1:]}" if text else ""
+
+
 def _has_key(request: Request) -> bool:
     return bool(request.cookies.get(KEY_COOKIE))
 
@@ -126,7 +131,7 @@ templates.env.globals.update(
     label=_label,
     has_key=_has_key,
 )
-templates.env.filters.update(percent=_percent, km=_km)
+templates.env.filters.update(percent=_percent, km=_km, sentence=_sentence)
 
 router = APIRouter(include_in_schema=False)
 

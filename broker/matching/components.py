@@ -113,19 +113,20 @@ def fallback_discount(matrix_own: np.ndarray, vector_own: bool) -> np.ndarray:
 
 
 def complementarity(
-    matrix: np.ndarray, matrix_own: np.ndarray, vector: np.ndarray, vector_own: bool
+    cosine: np.ndarray, candidates_own: np.ndarray, query_own: bool
 ) -> np.ndarray:
     """How well one side's needs meet the other side's offers.
 
-    ``matrix`` holds the candidates' offers (or needs) and ``vector`` the
-    query's needs (or offers); where a text is empty the aims stand in, and
-    ``*_own`` say whether the text was the organisation's own. Definition:
-    clipped cosine, less a quarter for each side whose aims stood in (see
-    :func:`fallback_discount`). Range [0, 1]; with both texts missing it is
-    half the aims similarity, and 0 when an aims text is empty as well.
+    ``cosine`` is that of the candidates' offers (or needs) with the query's
+    needs (or offers), the aims standing in where a text is empty; the
+    ``*_own`` flags say whether each text was the organisation's own.
+    Definition: the cosine clipped at 0, less a quarter for each side whose
+    aims stood in (see :func:`fallback_discount`). Range [0, 1]; with both
+    texts missing it is half the aims similarity, and 0 when an aims text is
+    empty as well.
     """
-    fit = np.maximum(matrix @ vector, 0.0)
-    return np.asarray(fit * fallback_discount(matrix_own, vector_own), dtype=np.float32)
+    fit = np.maximum(cosine, 0.0) * fallback_discount(candidates_own, query_own)
+    return np.asarray(fit, dtype=np.float32)
 
 
 def tag_overlap(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:

@@ -1,7 +1,9 @@
 """The in-memory profile index: vectors, places, tag sets and partnerships.
 
 Built from data (organisations, their text vectors, partnerships), never
-from a session. Search over it is exact: every query scans all rows.
+from a session. Search over it is exact: every query scans all rows, and a
+low-rank sketch of the offers and needs only decides which rows are scored
+in full first (see :func:`broker.matching.scoring.rank`).
 """
 
 from __future__ import annotations

@@ -232,18 +232,37 @@ def pair_components(
 
 
 def complementarity_both(
-    index: ProfileIndex, probe: Probe, rows: np.ndarray
+    index: ProfileIndex, probe: Probe, rows: slice | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return complementarity A -> B (B's offers for A's needs) and B -> A."""
-    aims = index.aims[rows]
-    own_offers, own_needs = index.has_offers[rows], index.has_needs[rows]
-    offers = np.where(own_offers[:, None], index.offers[rows], aims)
-    needs = np.where(own_needs[:, None], index.needs[rows], aims)
     need = probe.needs if probe.has_needs else probe.aims
     offer = probe.offers if probe.has_offers else probe.aims
-    forward = C.complementarity(offers, own_offers, need, probe.has_needs)
-    backward = C.complementarity(needs, own_needs, offer, probe.has_offers)
-    return forward, backward
+    forward = _cosine(index, index.offers, index.has_offers, rows, need)
+    backward = _cosine(index, index.needs, index.has_needs, rows, offer)
+    return (
+        C.complementarity(forward, index.has_offers[rows], probe.has_needs),
+        C.complementarity(backward, index.has_needs[rows], probe.has_offers),
+    )
+
+
+def _cosine(
+    index: ProfileIndex,
+    texts: np.ndarray,
+    own: np.ndarray,
+    rows: slice | np.ndarray,
+    vector: np.ndarray,
+) -> np.ndarray:
+    """Cosine of the rows' texts with a vector, aims standing in for empty texts.
+
+    Only the rows without a text of their own read the aims, so scoring every
+    row (``rows`` a slice) copies no matrix.
+    """
+    found = np.asarray(texts[rows] @ vector, dtype=np.float32)
+    picked = np.arange(len(index))[rows]
+    missing = np.flatnonzero(~own[picked])
+    if missing.size:
+        found[missing] = index.aims[picked[missing]] @ vector
+    return found
 
 
 def complementarity_ceiling(index: ProfileIndex, probe: Probe) -> np.ndarray:
@@ -314,7 +333,12 @@ def rank(
 
     def exact(rows: np.ndarray) -> Ranking:
         """Score the rows exactly, both ways, and sort them best first."""
-        forward_fit, backward_fit = complementarity_both(index, probe, rows)
+        if len(rows) > len(index) // 4:
+            # Many rows: score all of them in place rather than copy them out.
+            every = complementarity_both(index, probe, slice(None))
+            forward_fit, backward_fit = every[0][rows], every[1][rows]
+        else:
+            forward_fit, backward_fit = complementarity_both(index, probe, rows)
         forward = partial[rows] + weight * forward_fit
         backward = partial[rows] + weight * backward_fit
         score = harmonic(forward, backward)
@@ -330,12 +354,13 @@ def rank(
     # The arithmetic mean of the two directions bounds their harmonic mean.
     ceiling = partial + (weight / 2) * complementarity_ceiling(index, probe)
     ceiling[~allowed] = -np.inf
-    while size < len(candidates):
+    while size < len(candidates) // 4:
         order = np.argpartition(-ceiling, size)
         ranking = exact(order[:size])
         if ranking.score[top - 1] >= ceiling[order[size]]:
             return ranking
         size *= 4
+    # The bound prunes too little here (texts with no low-rank structure).
     return exact(candidates)
 
 

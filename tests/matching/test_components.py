@@ -58,12 +58,9 @@ def test_complementarity_discounts_aims_standing_in(
     candidate_own: bool, query_own: bool, expected: float
 ) -> None:
     found = C.complementarity(
-        np.vstack([topic("mentoring")]),
-        np.array([candidate_own]),
-        topic("mentoring"),
-        query_own,
+        np.array([1.0, -0.5]), np.array([candidate_own] * 2), query_own
     )
-    assert found[0] == pytest.approx(expected)
+    assert found.tolist() == pytest.approx([expected, 0.0])
 
 
 def test_complementarity_is_directional() -> None:

@@ -12,7 +12,9 @@ from tests.postgres import create_database, restart_server
 
 def test_the_store_recovers_after_the_server_restarts(postgres: str) -> None:
     store = open_store(create_database(postgres))
-    batch = {"organisations": [{"id": "one", "name": "One", "kind": "tso", "aims": "A."}]}
+    batch = {
+        "organisations": [{"id": "one", "name": "One", "kind": "tso", "aims": "A."}]
+    }
     with store.transaction() as session:
         import_batch(session, read_json(json.dumps(batch)))
     assert store.version() == 1  # a pooled connection now exists
