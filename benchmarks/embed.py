@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
 
     bare(unique[:BATCH_SIZE])  # warm the model
-    bare_all, bare_unique, pipe, static_s = [], [], [], []
+    bare_unique, pipe, static_s = [], [], []
     with tempfile.TemporaryDirectory(prefix="broker-bench-embed-") as folder:
         for run_number in range(args.repeats):
             log(f"{NAME}: repeat {run_number + 1}/{args.repeats}")
@@ -122,9 +122,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             bare(unique)
             bare_unique.append(time.perf_counter() - seconds)
             pipe.append(_pipeline(organisations, minilm, Path(folder), run_number))
-            seconds = time.perf_counter()
-            bare([t for t in map(normalise_text, texts) if t])
-            bare_all.append(time.perf_counter() - seconds)
             seconds = time.perf_counter()
             static.encode(unique)
             static_s.append(time.perf_counter() - seconds)
@@ -146,7 +143,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "repeats": args.repeats,
         "torch_threads": torch.get_num_threads(),
         "bare_encode_unique_s": base,
-        "bare_encode_all_texts_s": median(bare_all),
         "pipeline_first_s": first,
         "pipeline_texts_embedded": pipe[0]["first_texts_embedded"],
         "bare_texts_per_s": round(len(unique) / base, 1),
@@ -166,7 +162,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "runs": {
             "bare_unique_s": bare_unique,
-            "bare_all_s": bare_all,
             "pipeline": pipe,
             "static_s": static_s,
         },

@@ -94,7 +94,7 @@ def test_search_and_open_an_organisation(page: Page) -> None:
     expect(page).to_have_url(re.compile(f"/profile/{ORG_A}"))
     expect(page.get_by_role("heading", level=1)).to_have_text("University of Bath")
     assert len(suggested(page)) == 10
-    expect(page.locator(".bar-fill").first).to_be_visible()
+    expect(page.locator(".bar").first).to_be_visible()
     shoot(page, "profile")
 
 
