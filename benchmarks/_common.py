@@ -86,6 +86,31 @@ def machine() -> dict[str, Any]:
         "numpy": np.__version__,
         "threadpools": blas,
         "loadavg_at_start": os.getloadavg(),
+        "code": code_version(),
+    }
+
+
+def code_version() -> dict[str, Any]:
+    """The commit measured and the files changed since (others edit the tree)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip()
+
+    changed = git("status", "--short", "--", "broker").splitlines()
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "changed_in_broker": [line[3:] for line in changed],
+        "changed_mtimes": {
+            line[3:]: time.strftime(
+                "%H:%M:%S", time.localtime((ROOT / line[3:]).stat().st_mtime)
+            )
+            for line in changed
+            if (ROOT / line[3:]).is_file()
+        },
     }
 
 

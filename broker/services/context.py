@@ -1,7 +1,8 @@
 """The running broker: one store, one embedder, one index kept current.
 
 The index is rebuilt only when the store's version has changed since it was
-built (a single-row read), never per request. Every worker process holds its
+built (a single-row read), never per request; readers are not held up by a
+rebuild (see :meth:`Broker.snapshot`). Every worker process holds its
 own ``Broker``; a write through one worker bumps the version in the shared
 database, and the other workers rebuild on their next read.
 """
@@ -108,18 +109,32 @@ class Broker:
             for f in TEXT_FIELDS
         }
 
-    def snapshot(self, *, progress: bool = False) -> Snapshot:
-        """The current snapshot, rebuilt first if the store has changed."""
+    def snapshot(self, *, progress: bool = False, fresh: bool = False) -> Snapshot:
+        """The snapshot to answer from, rebuilt if the store has changed.
+
+        While one thread rebuilds, the others keep answering from the
+        previous snapshot instead of queueing behind it, so a write costs
+        readers nothing; they see it as soon as the rebuild is done.
+        ``fresh`` waits for the rebuild instead: writers use it, so that
+        whoever wrote something sees it at once.
+        """
         version = self.store.version()
         current = self._snapshot
         if current is not None and current.version == version:
             return current
-        with self._lock:
+        if current is not None and not fresh:
+            if not self._lock.acquire(blocking=False):
+                return current
+        else:
+            self._lock.acquire()
+        try:
             current = self._snapshot
-            if current is not None and current.version == version:
+            if current is not None and current.version == self.store.version():
                 return current
             self._snapshot = self._build(progress=progress)
             return self._snapshot
+        finally:
+            self._lock.release()
 
     def _build(self, *, progress: bool) -> Snapshot:
         from broker.matching.index import build_index

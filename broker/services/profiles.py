@@ -45,7 +45,7 @@ def _import(broker: Broker, batch: Batch, *, progress: bool = False) -> ImportRe
         report = import_batch(session, batch)
     # Embedding after the commit keeps the import transaction short; texts
     # that a crash leaves unembedded are embedded when the index is built.
-    broker.snapshot(progress=progress)
+    broker.snapshot(progress=progress, fresh=True)
     return report
 
 
