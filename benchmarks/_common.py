@@ -86,7 +86,7 @@ def machine() -> dict[str, Any]:
         "numpy": np.__version__,
         "threadpools": blas,
         "loadavg_at_start": os.getloadavg(),
-        "code": code_version(),
+        "code_at_start": _CODE_AT_START,
     }
 
 
@@ -112,6 +112,9 @@ def code_version() -> dict[str, Any]:
             if (ROOT / line[3:]).is_file()
         },
     }
+
+
+_CODE_AT_START: dict[str, Any] = {}
 
 
 def stats_ms(seconds: Sequence[float]) -> dict[str, float]:
@@ -201,3 +204,6 @@ def loaded_store(count: int, seed: int = 0, embedder: str = "static") -> str:
     )
     done.touch()
     return url
+
+
+_CODE_AT_START.update(code_version())

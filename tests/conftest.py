@@ -7,11 +7,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from threadpoolctl import threadpool_limits
 
 from tests.postgres import create_database, postgres_server
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
+
+# One BLAS thread, as broker itself uses (see Settings.blas_threads): tests
+# that call the matcher directly would otherwise run two spinning threads.
+import scipy.linalg  # noqa: E402, F401  (load scipy's own OpenBLAS first)
+
+threadpool_limits(limits=1, user_api="blas")
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

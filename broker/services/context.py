@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from broker.profiles import TEXT_FIELDS, Organisation, Partnership
 from broker.settings import Settings, get_settings
@@ -54,6 +55,12 @@ class Broker:
         self, settings: Settings | None = None, store: Store | None = None
     ) -> None:
         self.settings = settings or get_settings()
+        # Process-wide, on purpose: every numpy, scipy and scikit-learn call
+        # after this uses the configured number of BLAS threads. scipy ships
+        # its own OpenBLAS, which must be loaded before it can be limited.
+        import scipy.linalg  # noqa: F401
+
+        threadpool_limits(limits=self.settings.blas_threads, user_api="blas")
         self.store = store or open_store(self.settings.database_url)
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
