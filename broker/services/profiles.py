@@ -28,24 +28,25 @@ from broker.vocabulary import check_tags
 def load_files(
     broker: Broker, paths: Sequence[Path], *, progress: bool = False
 ) -> ImportReport:
-    """Import files as one transaction, then embed any new texts."""
+    """Import files as one transaction, then embed the texts never embedded."""
     batch = Batch()
     for path in paths:
         batch.extend(read_file(path))
-    return _import(broker, batch, progress=progress)
-
-
-def import_mapping(broker: Broker, data: Any) -> ImportReport:
-    """Import an import object received over the API."""
-    return _import(broker, from_mapping(data))
-
-
-def _import(broker: Broker, batch: Batch, *, progress: bool = False) -> ImportReport:
     with broker.store.transaction() as session:
         report = import_batch(session, batch)
     # Embedding after the commit keeps the import transaction short; texts
     # that a crash leaves unembedded are embedded when the index is built.
-    broker.snapshot(progress=progress, fresh=True)
+    # No index is built here: the command line would throw it away at exit.
+    if broker.embedder.cacheable:
+        broker.vectors_for(list(report.imported), progress=progress)
+    return report
+
+
+def import_mapping(broker: Broker, data: Any) -> ImportReport:
+    """Import an import object received over the API; its writer sees it at once."""
+    with broker.store.transaction() as session:
+        report = import_batch(session, from_mapping(data))
+    broker.snapshot(fresh=True)
     return report
 
 

@@ -52,10 +52,11 @@ class Batch:
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import wrote."""
+    """What an import wrote, and the organisations it was given."""
 
     organisations: WriteCounts
     partnerships: WriteCounts
+    imported: tuple[Organisation, ...] = ()
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         """Counts as JSON-ready mappings."""
@@ -294,6 +295,7 @@ def import_batch(session: Session, batch: Batch) -> ImportReport:
     report = ImportReport(
         organisations=upsert_organisations(session, organisations),
         partnerships=upsert_partnerships(session, partnerships),
+        imported=tuple(organisations),
     )
     log.info(
         "imported %s organisations and %s partnerships: %s",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert, or_, select, tuple_
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from broker.profiles import Partnership
@@ -59,13 +59,18 @@ def upsert_partnerships(
     keys = list(wanted)
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
+        # Filter on ``a`` alone (the primary key's first column, so indexed)
+        # and pick the pairs here: SQLite scans the whole table for a
+        # two-column IN, 8x slower per chunk at 75k partnerships.
+        wanted_here = set(chunk)
         stored = {
             (row.a, row.b): row
             for row in session.scalars(
                 select(PartnershipRow).where(
-                    tuple_(PartnershipRow.a, PartnershipRow.b).in_(chunk)
+                    PartnershipRow.a.in_({a for a, _ in chunk})
                 )
             )
+            if (row.a, row.b) in wanted_here
         }
         new = [
             {"a": a, "b": b, **wanted[(a, b)]} for a, b in chunk if (a, b) not in stored
