@@ -61,7 +61,6 @@ async def _client(
                 kind = "update"
                 target = rng.choice(ids)
                 profile = (await client.get(f"/organisations/{target}")).json()
-                profile.pop("id", None)
                 profile["needs"] = f"Updated by the load test at {time.time():.3f}."
                 answer = await client.put(
                     f"/organisations/{target}", json=profile, headers=headers

@@ -56,6 +56,13 @@ class Settings(BaseSettings):
             "each other and against the web workers"
         ),
     )
+    warm_up: bool = Field(
+        True,
+        description=(
+            "Build the index when the server starts, so the first users do "
+            "not wait for the model and the vectors."
+        ),
+    )
     log_level: str = "INFO"
 
 

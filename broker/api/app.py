@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -78,6 +81,29 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+def warm_up(broker: Broker) -> None:
+    """Load the embedder and build the index, so the first users do not wait.
+
+    Runs in a thread beside the server: requests that come first wait for
+    this build (or answer from it), and /health answers at once.
+    """
+    try:
+        broker.snapshot()
+    except Exception:  # the first request will raise it again, with its status
+        log.exception("warm-up failed; the first request will retry")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start warming up when the server starts (unless settings say not to)."""
+    broker: Broker = app.state.broker
+    if broker.settings.warm_up:
+        threading.Thread(
+            target=warm_up, args=(broker,), name="warm-up", daemon=True
+        ).start()
+    yield
+
+
 def create_app(
     settings: Settings | None = None, broker: Broker | None = None
 ) -> FastAPI:
@@ -90,6 +116,7 @@ def create_app(
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.broker = broker
     app.state.pictures = PictureCache()

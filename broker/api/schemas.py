@@ -174,6 +174,27 @@ class OrganisationIn(ProfileIn):
     id: OrganisationId
 
 
+class ReplacementIn(ProfileIn):
+    """A whole profile sent to replace one; its id, when given, is the path's.
+
+    Taking the id lets a client send back what it read (GET, edit, PUT).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"examples": [{"id": "university-of-bath", **BATH}]},
+    )
+
+    id: OrganisationId | None = Field(
+        None, description="Optional; when given it must equal the id in the path."
+    )
+
+    def as_profile(self, organisation_id: str) -> dict[str, Any]:
+        """The profile with the path's id (the body's id is checked before)."""
+        return {**self.model_dump(mode="json"), "id": organisation_id}
+
+
 class MatchIn(ProfileIn):
     """An unsaved profile to match (what-if); nothing is stored."""
 

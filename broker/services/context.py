@@ -116,6 +116,11 @@ class Broker:
             for f in TEXT_FIELDS
         }
 
+    @property
+    def current(self) -> Snapshot | None:
+        """The snapshot built last, without checking the store (None before any)."""
+        return self._snapshot
+
     def snapshot(self, *, progress: bool = False, fresh: bool = False) -> Snapshot:
         """The snapshot to answer from, rebuilt if the store has changed.
 

@@ -64,6 +64,7 @@ def settings_for(path: Path, embedder: EmbedderName = FAST_EMBEDDER) -> Settings
         cache_dir=path.parent / "cache",
         max_request_bytes=200_000,
         use_learned_weights=False,
+        warm_up=False,
     )
 
 

@@ -140,13 +140,30 @@ def test_replace_keeps_the_id_and_changes_the_profile(
     assert client.get(f"/organisations/{ORG_A}").json()["name"] == NEW["name"]
 
 
-def test_replace_refuses_an_id_in_the_body(client: TestClient, keys: Keys) -> None:
+def test_replace_takes_back_what_was_read(client: TestClient, keys: Keys) -> None:
+    read = client.get(f"/organisations/{ORG_A}").json()
+    read["needs"] = "Volunteers who speak Urdu for family science evenings."
+
+    response = client.put(
+        f"/organisations/{ORG_A}", json=read, headers=bearer(keys.editor_a)
+    )
+
+    assert response.status_code == 200
+    assert client.get(f"/organisations/{ORG_A}").json() == read
+
+
+def test_replace_refuses_a_different_id_in_the_body(
+    client: TestClient, keys: Keys
+) -> None:
     response = client.put(
         f"/organisations/{ORG_A}", json=NEW, headers=bearer(keys.editor_a)
     )
 
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "id"
+    assert response.status_code == 409
+    detail = response.json()["detail"]
+    assert detail.startswith("id: ")
+    assert ORG_A in detail
+    assert client.get(f"/organisations/{ORG_A}").json()["name"] != NEW["name"]
 
 
 def test_admin_put_creates_a_new_organisation(client: TestClient, keys: Keys) -> None:

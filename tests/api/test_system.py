@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+
+from broker.api.app import create_app
+from broker.services.context import Broker
+from tests.api.conftest import Template, copy_database, settings_for
 
 
 def test_health(client: TestClient) -> None:
@@ -69,14 +75,14 @@ def test_openapi_has_examples_and_security(client: TestClient) -> None:
     assert components["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
     assert operations[("POST", "/import")]["security"] == [{"ApiKey": []}]
     assert "security" not in operations[("GET", "/organisations")]
-    tags = components["schemas"]["ProfileIn"]["properties"]["target_groups"]
+    tags = components["schemas"]["ReplacementIn"]["properties"]["target_groups"]
     assert "low-income" in tags["items"]["enum"]
 
 
 def test_openapi_never_exposes_contact_email_in_responses(client: TestClient) -> None:
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
 
-    assert "contact_email" in schemas["ProfileIn"]["properties"]
+    assert "contact_email" in schemas["ReplacementIn"]["properties"]
     assert "contact_email" not in schemas["Organisation"]["properties"]
 
 
@@ -89,3 +95,20 @@ def test_docs_page_is_served_without_external_files(client: TestClient) -> None:
     assert "university-of-bath" in response.text  # a request example
     assert "cdn" not in response.text.lower()
     assert "https://" not in response.text.replace("https://www.bath.ac.uk/", "")
+
+
+def test_the_server_builds_its_index_before_the_first_request(
+    template: Template, tmp_path: Path
+) -> None:
+    path = tmp_path / "broker.db"
+    copy_database(template.path, path)
+    broker = Broker(settings_for(path).model_copy(update={"warm_up": True}))
+
+    with TestClient(create_app(broker=broker)):
+        deadline = time.monotonic() + 60
+        while broker.current is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    assert broker.current is not None
+    assert broker.current.version == broker.store.version()
+    broker.store.dispose()

@@ -13,8 +13,8 @@ from broker.api.schemas import (
     Organisation,
     OrganisationIn,
     OrganisationPage,
-    ProfileIn,
     Region,
+    ReplacementIn,
     TargetGroup,
 )
 from broker.errors import Conflict, NotFound, ProblemDetail, ValidationFailed
@@ -141,18 +141,25 @@ def read_organisation(
     summary="Replace an organisation's profile (its editor or an admin)",
     responses={
         201: {"model": Organisation, "description": "Created (admin keys only)."},
-        **problems(*WRITE, 503),
+        **problems(*WRITE, 409, 503),
     },
 )
 def replace_organisation(
     broker: BrokerDep,
     key: AnyKey,
     organisation_id: OrganisationPath,
-    body: ProfileIn,
+    body: ReplacementIn,
     response: Response,
 ) -> Organisation:
     """Replace the whole profile; fields left out take their defaults."""
     require_editor_of(key, organisation_id)
+    if body.id is not None and body.id != organisation_id:
+        msg = (
+            f"id: the body's id {body.id!r} is not the path's {organisation_id!r}; "
+            "leave id out or send the path's id (to rename, create the new id "
+            "and delete the old one)"
+        )
+        raise Conflict(msg)
     organisation, created = _save(broker, body.as_profile(organisation_id))
     log.info("organisation %s saved with key %s", organisation_id, key.prefix)
     if created:
