@@ -11,11 +11,11 @@ import subprocess
 import sys
 from types import ModuleType
 
-from benchmarks import embed, load, memory, plan, suggest
+from benchmarks import embed, load, memory, plan, suggest, vectors
 from benchmarks._common import ROOT, emit, log
 
 BENCHMARKS: dict[str, ModuleType] = {
-    module.NAME: module for module in (suggest, embed, load, plan, memory)
+    module.NAME: module for module in (suggest, embed, load, plan, memory, vectors)
 }
 
 

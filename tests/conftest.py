@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from threadpoolctl import threadpool_limits
 
-from tests.postgres import create_database, postgres_server
+from tests.postgres import create_database, pgvector_bin_dir, postgres_server
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
@@ -28,6 +28,13 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 def postgres() -> Iterator[str]:
     """A PostgreSQL server for this test session (URL template with {db})."""
     with postgres_server() as template:
+        yield template
+
+
+@pytest.fixture(scope="session")
+def pgvector() -> Iterator[str]:
+    """A PostgreSQL server with pgvector (the pgserver wheel's PostgreSQL 16)."""
+    with postgres_server(pgvector_bin_dir()) as template:
         yield template
 
 

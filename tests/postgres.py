@@ -2,12 +2,15 @@
 
 The server runs as the ``postgres`` system user when the tests run as root
 (PostgreSQL refuses to run as root), listens only on a Unix socket in a
-temporary folder, and is stopped at the end of the session.
+temporary folder, and is stopped at the end of the session. Debian's server
+has no pgvector; ``pgvector_bin_dir`` finds the PostgreSQL 16 that the
+``pgserver`` wheel bundles with it, and the same helpers run that one.
 """
 
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import pwd
 import shutil
@@ -28,6 +31,23 @@ def _bin_dir() -> Path | None:
     return Path(pg_ctl).parent if pg_ctl else None
 
 
+def pgvector_bin_dir() -> Path:
+    """The binaries of the ``pgserver`` wheel: PostgreSQL 16 with pgvector.
+
+    Found without importing ``pgserver``: only its binaries are used, and its
+    import sets up a lock folder and warns when ``XDG_RUNTIME_DIR`` is unset.
+    """
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        msg = "pgserver is not installed; run 'make test' (it installs it)"
+        raise RuntimeError(msg)
+    bin_dir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    if not (bin_dir / "pg_ctl").is_file():
+        msg = f"pgserver has no PostgreSQL binaries in {bin_dir}"
+        raise RuntimeError(msg)
+    return bin_dir
+
+
 def _as_postgres(args: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return args
@@ -35,15 +55,20 @@ def _as_postgres(args: list[str]) -> list[str]:
 
 
 @contextmanager
-def postgres_server() -> Iterator[str]:
-    """Start a server; yield a SQLAlchemy URL template with a ``{db}`` slot."""
-    bin_dir = _bin_dir()
+def postgres_server(bin_dir: Path | None = None) -> Iterator[str]:
+    """Start a server; yield a SQLAlchemy URL template with a ``{db}`` slot.
+
+    ``bin_dir`` holds the server's binaries; Debian's newest by default.
+    """
+    bin_dir = bin_dir or _bin_dir()
     if bin_dir is None:
         msg = "PostgreSQL is not installed; run 'make test' (it installs it)"
         raise RuntimeError(msg)
     root = Path(tempfile.mkdtemp(prefix="broker-pg-"))
     data, socket_dir = root / "data", root / "socket"
     socket_dir.mkdir()
+    # restart_server needs the same binaries.
+    (root / "bin_dir").write_text(str(bin_dir))
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
         for path in (root, socket_dir):
@@ -123,8 +148,7 @@ def restart_server(template: str) -> None:
     """Restart the server behind a URL template (fast shutdown, then start)."""
     socket_dir = Path(template.rsplit("host=", 1)[1])
     data = socket_dir.parent / "data"
-    bin_dir = _bin_dir()
-    assert bin_dir is not None
+    bin_dir = Path((socket_dir.parent / "bin_dir").read_text())
     options = (
         f"-k {socket_dir} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
     )

@@ -10,13 +10,16 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Engine, create_engine, event, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from broker.store.tables import StateRow
 
 log = logging.getLogger(__name__)
+
+# Any fixed number: the advisory lock that serialises migrations.
+_MIGRATION_LOCK = 4_817_305
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -60,10 +63,19 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> None:
-        """Bring the schema up to the newest migration."""
+        """Bring the schema up to the newest migration.
+
+        On PostgreSQL, server workers starting together migrate one at a
+        time (a transaction-scoped advisory lock); the ones that wait find
+        the schema up to date. SQLite's write lock does the same.
+        """
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as connection:
+            if self.backend == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                )
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import Row, insert, or_, select
 from sqlalchemy.orm import Session
 
 from broker.profiles import Partnership
@@ -16,7 +17,7 @@ _FIELDS = ("activity", "since", "until", "status")
 _CHUNK = 400
 
 
-def _from_row(row: PartnershipRow) -> Partnership:
+def _from_row(row: PartnershipRow | Row[Any]) -> Partnership:
     # The row was validated on the way in; rebuilding it skips validation.
     return Partnership.model_construct(
         a=row.a,
@@ -30,8 +31,9 @@ def _from_row(row: PartnershipRow) -> Partnership:
 
 def all_partnerships(session: Session) -> list[Partnership]:
     """Every partnership, ordered by pair."""
-    rows = session.scalars(
-        select(PartnershipRow).order_by(PartnershipRow.a, PartnershipRow.b)
+    columns = [getattr(PartnershipRow, f) for f in ("a", "b", *_FIELDS)]
+    rows = session.execute(
+        select(*columns).order_by(PartnershipRow.a, PartnershipRow.b)
     )
     return [_from_row(row) for row in rows]
 

@@ -80,7 +80,11 @@ class PartnershipRow(Base):
 
 
 class VectorRow(Base):
-    """A cached text embedding, keyed by the model and the text's hash."""
+    """A cached text embedding, keyed by the model and the text's hash.
+
+    ``vector`` holds float32 bytes; on PostgreSQL with pgvector, migration
+    0002 makes it a pgvector ``vector`` instead (see ``vectors.py``).
+    """
 
     __tablename__ = "vectors"
 

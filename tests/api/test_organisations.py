@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from broker.services.context import Broker
+from broker.services.profiles import find_organisation
 from tests.api.conftest import ORG_A, Keys, bearer
 
 NEW: dict[str, Any] = {
@@ -150,6 +152,24 @@ def test_replace_takes_back_what_was_read(client: TestClient, keys: Keys) -> Non
 
     assert response.status_code == 200
     assert client.get(f"/organisations/{ORG_A}").json() == read
+
+
+def test_replace_keeps_the_contact_email_that_reads_never_show(
+    client: TestClient, broker: Broker, keys: Keys
+) -> None:
+    sent = {**NEW, "id": None}
+    client.put(f"/organisations/{NEW['id']}", json=sent, headers=bearer(keys.admin))
+    read = client.get(f"/organisations/{NEW['id']}").json()
+    read["aims"] = "Family science evenings in Urdu and English."
+
+    response = client.put(
+        f"/organisations/{NEW['id']}", json=read, headers=bearer(keys.admin)
+    )
+
+    assert response.status_code == 200
+    stored = find_organisation(broker, NEW["id"])
+    assert stored.aims == read["aims"]
+    assert stored.contact_email == NEW["contact_email"]
 
 
 def test_replace_refuses_a_different_id_in_the_body(

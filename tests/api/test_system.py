@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from broker.api.app import create_app
@@ -97,18 +98,23 @@ def test_docs_page_is_served_without_external_files(client: TestClient) -> None:
     assert "https://" not in response.text.replace("https://www.bath.ac.uk/", "")
 
 
-def test_the_server_builds_its_index_before_the_first_request(
-    template: Template, tmp_path: Path
+@pytest.mark.parametrize("warm_up", [True, False])
+def test_the_server_builds_its_index_at_start_up_unless_told_not_to(
+    template: Template, tmp_path: Path, warm_up: bool
 ) -> None:
     path = tmp_path / "broker.db"
     copy_database(template.path, path)
-    broker = Broker(settings_for(path).model_copy(update={"warm_up": True}))
+    broker = Broker(settings_for(path).model_copy(update={"warm_up": warm_up}))
 
-    with TestClient(create_app(broker=broker)):
-        deadline = time.monotonic() + 60
+    with TestClient(create_app(broker=broker)):  # starts the app; no request
+        deadline = time.monotonic() + (60 if warm_up else 2)
         while broker.current is None and time.monotonic() < deadline:
             time.sleep(0.05)
+        built = broker.current
 
-    assert broker.current is not None
-    assert broker.current.version == broker.store.version()
+    if warm_up:
+        assert built is not None
+        assert built.version == broker.store.version()
+    else:
+        assert built is None
     broker.store.dispose()

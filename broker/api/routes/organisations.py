@@ -52,6 +52,14 @@ def one_record(error: ValidationFailed, section: str) -> ValidationFailed:
     )
 
 
+def _stored_contact(broker: BrokerDep, organisation_id: str) -> str | None:
+    """The contact e-mail on record (None for a new organisation)."""
+    try:
+        return find_organisation(broker, organisation_id).contact_email
+    except NotFound:
+        return None
+
+
 def _save(broker: BrokerDep, profile: dict[str, Any]) -> tuple[Profile, bool]:
     try:
         return save_organisation(broker, profile)
@@ -151,7 +159,11 @@ def replace_organisation(
     body: ReplacementIn,
     response: Response,
 ) -> Organisation:
-    """Replace the whole profile; fields left out take their defaults."""
+    """Replace the whole profile; fields left out take their defaults.
+
+    The exception is ``contact_email``: reads never return it, so a client
+    that sends back what it read would erase it. Left out, it is kept.
+    """
     require_editor_of(key, organisation_id)
     if body.id is not None and body.id != organisation_id:
         msg = (
@@ -160,7 +172,10 @@ def replace_organisation(
             "and delete the old one)"
         )
         raise Conflict(msg)
-    organisation, created = _save(broker, body.as_profile(organisation_id))
+    profile = body.as_profile(organisation_id)
+    if "contact_email" not in body.model_fields_set:
+        profile["contact_email"] = _stored_contact(broker, organisation_id)
+    organisation, created = _save(broker, profile)
     log.info("organisation %s saved with key %s", organisation_id, key.prefix)
     if created:
         response.status_code = status.HTTP_201_CREATED
