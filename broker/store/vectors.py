@@ -25,6 +25,8 @@ from broker.store.tables import VectorRow
 
 _CHUNK = 500
 _PGVECTOR_CHUNK = 10_000
+# Inserting this many rows or more refreshes PostgreSQL's table statistics.
+_ANALYZE_AFTER = 10_000
 
 # Whether each engine's ``vectors.vector`` is pgvector's type.
 _uses_pgvector: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
@@ -89,7 +91,18 @@ def put_vectors(
                 " VALUES (%s, %s, %s, %s) ON CONFLICT (model, text_hash) DO NOTHING",
                 [(model, h, int(v.shape[0]), v) for h, v in fresh.items()],
             )
-        return
+    else:
+        _put_bytes(session, model, fresh)
+    backend = session.get_bind(VectorRow).dialect.name
+    if len(fresh) >= _ANALYZE_AFTER and backend == "postgresql":
+        # Until autovacuum gets round to it, PostgreSQL plans the next reads
+        # for the table it last measured (empty, at first): a re-load then
+        # scanned the whole table once per chunk: 42 s against 7 s at 100k.
+        session.execute(text("ANALYZE vectors"))
+
+
+def _put_bytes(session: Session, model: str, vectors: Mapping[str, np.ndarray]) -> None:
+    """Insert vectors as float32 bytes, a chunk at a time."""
     rows = [
         {
             "model": model,
@@ -97,7 +110,7 @@ def put_vectors(
             "dimension": int(vector.shape[0]),
             "vector": np.asarray(vector, dtype=np.float32).tobytes(),
         }
-        for text_hash, vector in fresh.items()
+        for text_hash, vector in vectors.items()
     ]
     for start in range(0, len(rows), _CHUNK):
         session.execute(_insert_new(session), rows[start : start + _CHUNK])

@@ -274,3 +274,21 @@ def test_two_writers_of_the_same_new_text_both_succeed(
         kept = get_vectors(session, "m", first_vectors)
     assert all(np.array_equal(kept[h], v) for h, v in first_vectors.items())
     store.dispose()
+
+
+@pytest.mark.parametrize("server", ["postgres", "pgvector"])
+def test_a_large_insert_refreshes_the_planner_statistics(
+    server: str, request: pytest.FixtureRequest
+) -> None:
+    # Stale statistics (an empty table) made the next reads scan the table.
+    store = open_store(create_database(request.getfixturevalue(server)))
+
+    with store.transaction() as session:
+        put_vectors(session, "m", random_vectors(10_000, 8, "s"))
+
+    with store.reading() as session:
+        measured = session.scalar(
+            text("SELECT reltuples FROM pg_class WHERE relname = 'vectors'")
+        )
+    assert measured == 10_000
+    store.dispose()
