@@ -169,12 +169,16 @@ def geography(
     # REACHES runs from narrowest to widest, so the larger code reaches further;
     # look the pair's scale and floors up by the other side's reach.
     wider = np.maximum(reach, np.arange(len(REACHES)))
+    codes = reaches.astype(np.intp)
     near = distance_km.astype(np.float32)
-    near *= -1.0 / _SCALES[wider][reaches]
+    near *= np.take(-1.0 / _SCALES[wider], codes)
     np.exp(near, out=near)
     near[np.isnan(near)] = UNKNOWN_GEOGRAPHY
-    floors = np.stack([_FLOORS[wider], _REGION_FLOORS[wider]])
-    found: np.ndarray = np.maximum(near, floors[same_region.astype(np.intp), reaches])
+    # Each row's floor in one flat lookup: by reach, offset when same region
+    # (a two-dimensional fancy index took three times as long).
+    floors = np.concatenate([_FLOORS[wider], _REGION_FLOORS[wider]])
+    codes[same_region] += len(REACHES)
+    found: np.ndarray = np.maximum(near, np.take(floors, codes))
     return found
 
 
