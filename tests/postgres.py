@@ -10,6 +10,7 @@ has no pgvector; ``pgvector_bin_dir`` finds the PostgreSQL 16 that the
 from __future__ import annotations
 
 import glob
+import importlib.metadata
 import importlib.util
 import os
 import pwd
@@ -45,7 +46,31 @@ def pgvector_bin_dir() -> Path:
     if not (bin_dir / "pg_ctl").is_file():
         msg = f"pgserver has no PostgreSQL binaries in {bin_dir}"
         raise RuntimeError(msg)
-    return bin_dir
+    if _postgres_can_run(bin_dir):
+        return bin_dir
+    # The checkout (and its .venv) may sit where the postgres user cannot
+    # enter, such as /root: run a copy from /tmp. The binaries find their
+    # libraries at $ORIGIN/../../../pgserver.libs, so that moves too.
+    site = bin_dir.parents[2]
+    version = importlib.metadata.version("pgserver")
+    copy = Path(tempfile.gettempdir()) / f"broker-pgserver-{version}"
+    if not (copy / "pgserver" / "pginstall" / "bin" / "pg_ctl").is_file():
+        shutil.rmtree(copy, ignore_errors=True)
+        for part in ("pgserver/pginstall", "pgserver.libs"):
+            shutil.copytree(site / part, copy / part, symlinks=True)
+        for folder in (copy, copy / "pgserver"):
+            folder.chmod(0o755)
+    return copy / "pgserver" / "pginstall" / "bin"
+
+
+def _postgres_can_run(bin_dir: Path) -> bool:
+    """Whether the user the server runs as may execute the binaries there."""
+    if os.geteuid() != 0:
+        return True
+    found = subprocess.run(
+        _as_postgres(["test", "-x", str(bin_dir / "postgres")]), check=False
+    )
+    return found.returncode == 0
 
 
 def _as_postgres(args: list[str]) -> list[str]:
