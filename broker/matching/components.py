@@ -146,9 +146,14 @@ def chord_km(points: np.ndarray, point: np.ndarray) -> np.ndarray:
     The chord through the earth, which is within 0.1% of the great-circle
     distance up to 1,000 km and cheaper to compute for many candidates.
     """
-    closeness = points @ point
-    chord = np.sqrt(np.maximum(2.0 - 2.0 * closeness, 0.0))
-    return np.asarray(EARTH_RADIUS_KM * chord, dtype=np.float64)
+    found = np.asarray(points @ point, dtype=np.float64)
+    # 2 - 2 cos is the squared chord; in place, one array for 100k rows.
+    found *= -2.0
+    found += 2.0
+    np.maximum(found, 0.0, out=found)
+    np.sqrt(found, out=found)
+    found *= EARTH_RADIUS_KM
+    return found
 
 
 def geography(
