@@ -149,7 +149,7 @@ class Broker:
             self._lock.release()
 
     def _build(self, *, progress: bool) -> Snapshot:
-        # TODO: any write rebuilds everything (about 15 s at 100,000 profiles,
+        # TODO: any write rebuilds everything (about 12 s at 100,000 profiles,
         # most of it reading rows and vectors back), and a writer waits for it
         # (``fresh``). Patching the changed rows into the previous snapshot
         # would make writes cheap on a national directory.
