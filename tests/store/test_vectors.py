@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -242,13 +243,18 @@ def test_a_rolled_back_transaction_leaves_no_vectors(url: str) -> None:
     store.dispose()
 
 
-@pytest.mark.parametrize("server", ["postgres", "pgvector"])
-def test_two_writers_of_the_same_new_text_both_succeed(
-    server: str, request: pytest.FixtureRequest
-) -> None:
+@pytest.fixture(params=["postgres", "pgvector"])
+def postgres_store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    """A migrated store on each PostgreSQL server, bytes and pgvector."""
+    store = open_store(create_database(request.getfixturevalue(request.param)))
+    yield store
+    store.dispose()
+
+
+def test_two_writers_of_the_same_new_text_both_succeed(postgres_store: Store) -> None:
     # Two processes rebuilding at once both find the text missing and both
     # insert it: the second waits for the first to commit, then skips it.
-    store = open_store(create_database(request.getfixturevalue(server)))
+    store = postgres_store
     first_vectors = random_vectors(3, 384, "w")
     second_vectors = {h: v + 1 for h, v in first_vectors.items()}
     failures: list[BaseException] = []
@@ -273,15 +279,13 @@ def test_two_writers_of_the_same_new_text_both_succeed(
     with store.reading() as session:
         kept = get_vectors(session, "m", first_vectors)
     assert all(np.array_equal(kept[h], v) for h, v in first_vectors.items())
-    store.dispose()
 
 
-@pytest.mark.parametrize("server", ["postgres", "pgvector"])
 def test_a_large_insert_refreshes_the_planner_statistics(
-    server: str, request: pytest.FixtureRequest
+    postgres_store: Store,
 ) -> None:
     # Stale statistics (an empty table) made the next reads scan the table.
-    store = open_store(create_database(request.getfixturevalue(server)))
+    store = postgres_store
 
     with store.transaction() as session:
         put_vectors(session, "m", random_vectors(10_000, 8, "s"))
@@ -291,4 +295,3 @@ def test_a_large_insert_refreshes_the_planner_statistics(
             text("SELECT reltuples FROM pg_class WHERE relname = 'vectors'")
         )
     assert measured == 10_000
-    store.dispose()
