@@ -126,3 +126,17 @@ def test_static_is_distilled_once_then_loaded(
 
     monkeypatch.setattr(embedders, "_distil", refuse)
     assert load_embedder("static", static_cache).name == embedder.name
+
+
+def test_unit_rows_scales_rows_to_unit_length_and_keeps_zero_rows() -> None:
+    found = embedders.unit_rows(np.array([[3.0, 4.0], [0.0, 0.0]]))
+
+    assert found.dtype == np.float32
+    np.testing.assert_allclose(found, [[0.6, 0.8], [0.0, 0.0]], rtol=1e-6)
+
+
+def test_unit_rows_keeps_rows_that_are_unit_already_without_a_copy() -> None:
+    rows = np.array([[0.6, 0.8], [0.0, 0.0], [1.0, 0.0]], dtype=np.float32)
+
+    assert embedders.unit_rows(rows) is rows
+    assert embedders.unit_rows(rows * 2) is not rows
