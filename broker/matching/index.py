@@ -159,8 +159,8 @@ def sketch_of(aims: np.ndarray, offers: np.ndarray, needs: np.ndarray) -> Sketch
     """Build the sketch of the offers and needs (aims standing in for empty ones).
 
     Works a block of rows at a time and never copies a whole text matrix:
-    at 100,000 profiles the copies (and a float64 Gram product) had taken
-    the index build's peak memory from 1.3 GB to 2.0 GB.
+    at 100,000 profiles the copies (and a float64 Gram product) had raised
+    the index build's peak memory to 2.0 GB, against 1.5 GB without them.
     """
     owns = [np.any(texts != 0, axis=1) for texts in (offers, needs)]
     width = aims.shape[1]
