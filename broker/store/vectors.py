@@ -84,13 +84,7 @@ def put_vectors(
     known = _cached_hashes(session, model, vectors)
     fresh = {h: v for h, v in vectors.items() if h not in known}
     if _pgvector(session):
-        with _driver(session).cursor() as cursor:
-            cursor.adapters.register_dumper(np.ndarray, _PgvectorDumper)
-            cursor.executemany(
-                "INSERT INTO vectors (model, text_hash, dimension, vector)"
-                " VALUES (%s, %s, %s, %s) ON CONFLICT (model, text_hash) DO NOTHING",
-                [(model, h, int(v.shape[0]), v) for h, v in fresh.items()],
-            )
+        _put_pgvector(session, model, fresh)
     else:
         _put_bytes(session, model, fresh)
     backend = session.get_bind(VectorRow).dialect.name
@@ -99,6 +93,19 @@ def put_vectors(
         # for the table it last measured (empty, at first): a re-load then
         # scanned the whole table once per chunk: 42 s against 7 s at 100k.
         session.execute(text("ANALYZE vectors"))
+
+
+def _put_pgvector(
+    session: Session, model: str, vectors: Mapping[str, np.ndarray]
+) -> None:
+    """Insert vectors in pgvector's binary form, skipping rows already cached."""
+    with _driver(session).cursor() as cursor:
+        cursor.adapters.register_dumper(np.ndarray, _PgvectorDumper)
+        cursor.executemany(
+            "INSERT INTO vectors (model, text_hash, dimension, vector)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT (model, text_hash) DO NOTHING",
+            [(model, h, int(v.shape[0]), v) for h, v in vectors.items()],
+        )
 
 
 def _put_bytes(session: Session, model: str, vectors: Mapping[str, np.ndarray]) -> None:
@@ -112,18 +119,18 @@ def _put_bytes(session: Session, model: str, vectors: Mapping[str, np.ndarray]) 
         }
         for text_hash, vector in vectors.items()
     ]
+    statement = _insert_new(session.get_bind(VectorRow).dialect.name)
     for start in range(0, len(rows), _CHUNK):
-        session.execute(_insert_new(session), rows[start : start + _CHUNK])
+        session.execute(statement, rows[start : start + _CHUNK])
 
 
-def _insert_new(session: Session) -> Insert:
+def _insert_new(dialect: str) -> Insert:
     """An insert that skips rows already cached.
 
     Processes that rebuild at the same time (workers after one write, or
     warming up together) may embed the same new text; the first insert
     wins and the others keep theirs in memory instead of failing.
     """
-    dialect = session.get_bind(VectorRow).dialect.name
     if dialect == "postgresql":
         return postgresql.insert(VectorRow).on_conflict_do_nothing()
     if dialect == "sqlite":
